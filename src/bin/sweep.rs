@@ -1,0 +1,296 @@
+//! `sweep`: the native CLI. Runs every k of an experiment in parallel on all
+//! cores, prints progress, and writes one CSV (one row per run per epoch) and
+//! an SVG of the curves drawn by the same plot code as the page.
+//!
+//! A shell only: flags come from the config's parameter table, training from
+//! `train::Trainer`, files from `metrics` and `plot`. It owns the file system,
+//! the threads and the clock, which the core never touches.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use lr_batch_playground::config::{Config, PARAMS};
+use lr_batch_playground::data::{self, Split};
+use lr_batch_playground::metrics::{write_csv, RunResult, Status};
+use lr_batch_playground::plot::{self, Curve, PlotOptions, XAxis};
+use lr_batch_playground::schedule::RunPlan;
+use lr_batch_playground::train::Trainer;
+
+/// Where `make data` writes the MNIST subset, relative to the crate root.
+const DEFAULT_DATA: &str = "data/mnist";
+
+fn cli() -> Command {
+    let mut cmd = Command::new("sweep")
+        .about("Train the article's CNN on MNIST for every k of an experiment and write CSV + SVG.")
+        .long_about(
+            "Train the article's CNN (conv 3×3×32 → ReLU → max-pool → dropout → dense) on MNIST \
+             once per multiplier k: batch = B0·k, learning rate = η0 scaled by the rule. Runs go \
+             in parallel on all cores. Writes PREFIX.csv (one row per run per epoch) and \
+             PREFIX.svg (the curves).",
+        )
+        .after_help(
+            "Examples:\n  sweep --k 1-7 --rule linear --epochs 10      the article's grid\n  \
+             sweep --k 1-7 --rule none                    no scaling: watch k=7 fall behind\n  \
+             sweep --opt adam --lr0 0.001 --k 1,4         Adam\n  \
+             sweep --data ~/mnist --train 48000           the official MNIST files",
+        );
+    for p in PARAMS {
+        cmd = cmd.arg(
+            Arg::new(p.name)
+                .long(p.name)
+                .value_name("VALUE")
+                .help(format!(
+                    "{} [{}; default {}]",
+                    p.help,
+                    p.allowed,
+                    p.default_value()
+                )),
+        );
+    }
+    cmd.arg(
+        Arg::new("data")
+            .long("data")
+            .value_name("DIR")
+            .help(format!(
+                "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the official \
+                 MNIST files work too) [default {DEFAULT_DATA}, created by `make data` when missing]"
+            )),
+    )
+    .arg(
+        Arg::new("out")
+            .long("out")
+            .value_name("PREFIX")
+            .default_value("out/sweep")
+            .help("output path prefix: writes PREFIX.csv and PREFIX.svg"),
+    )
+    .arg(
+        Arg::new("jobs")
+            .long("jobs")
+            .short('j')
+            .value_name("N")
+            .value_parser(clap::value_parser!(usize))
+            .help("runs trained at once [default: the number of cores]"),
+    )
+    .arg(
+        Arg::new("x")
+            .long("x")
+            .value_name("AXIS")
+            .default_value("epoch")
+            .value_parser(["epoch", "samples", "steps", "time"])
+            .help("x axis of the SVG"),
+    )
+    .arg(Arg::new("log-loss").long("log-loss").action(ArgAction::SetTrue).help("losses on a log scale in the SVG"))
+    .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("no progress lines"))
+}
+
+fn config_from(m: &ArgMatches) -> Result<Config, String> {
+    let mut cfg = Config::default();
+    for p in PARAMS {
+        if let Some(v) = m.get_one::<String>(p.name) {
+            cfg.set(p.name, v).map_err(|e| e.to_string())?;
+        }
+    }
+    cfg.validate().map_err(|e| e.to_string())?;
+    Ok(cfg)
+}
+
+fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
+    [format!("{stem}.gz"), stem.to_string()]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+fn load_data(dir: Option<&String>, cfg: &Config) -> Result<Split, String> {
+    let dir = match dir {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let d = PathBuf::from(DEFAULT_DATA);
+            if find(&d, "train-images-idx3-ubyte").is_none() {
+                eprintln!("MNIST files not found in {DEFAULT_DATA}: running `make data`");
+                let ok = std::process::Command::new("make")
+                    .arg("data")
+                    .status()
+                    .map(|s| s.success());
+                if !matches!(ok, Ok(true)) {
+                    return Err(
+                        "`make data` failed; run it from the project folder, or pass --data DIR"
+                            .into(),
+                    );
+                }
+            }
+            d
+        }
+    };
+    let read = |stem: &str| -> Result<Vec<u8>, String> {
+        let path =
+            find(&dir, stem).ok_or_else(|| format!("{}: no {stem}[.gz] there", dir.display()))?;
+        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let images = read("train-images-idx3-ubyte")?;
+    let labels = read("train-labels-idx1-ubyte")?;
+    let mnist =
+        data::load_mnist(&images, &labels).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(data::split(&mnist, cfg.train, cfg.norm))
+}
+
+fn label(plan: &RunPlan) -> String {
+    format!("k={} B={} η={}", plan.k, plan.batch, short(plan.lr))
+}
+
+/// A rate with at most 6 decimals and no trailing zeros.
+fn short(v: f64) -> String {
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn main() {
+    let m = cli().get_matches();
+    let cfg = match config_from(&m) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(&cfg, &m) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
+    let split = Arc::new(load_data(m.get_one::<String>("data"), cfg)?);
+    let quiet = m.get_flag("quiet");
+    let jobs = m
+        .get_one::<usize>("jobs")
+        .copied()
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .clamp(1, cfg.k.len());
+    eprintln!(
+        "{} runs × {} epochs on {} training / {} test digits, {jobs} at a time",
+        cfg.k.len(),
+        cfg.epochs,
+        cfg.train.min(split.train.len()),
+        split.test.len()
+    );
+    let query = cfg.to_query();
+    eprintln!("same experiment in the page: http://127.0.0.1:8080/?{query}");
+
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let epochs_done = AtomicUsize::new(0);
+    let total_epochs = cfg.k.len() * cfg.epochs as usize;
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; cfg.k.len()]);
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&k) = cfg.k.get(i) else { break };
+                let mut t = match Trainer::new(cfg, k, split.clone()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        *failure.lock().unwrap() = Some(e.to_string());
+                        break;
+                    }
+                };
+                let run_start = Instant::now();
+                let mut records = Vec::new();
+                while let Some(mut r) = t.run_epoch() {
+                    r.wall_ms = run_start.elapsed().as_secs_f64() * 1000.0;
+                    let done = epochs_done.fetch_add(1, Ordering::SeqCst) + 1;
+                    if !quiet {
+                        eprintln!(
+                            "[{done:>4}/{total_epochs}] {:<24} epoch {:>3}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  {}{}",
+                            label(t.plan()),
+                            r.epoch,
+                            r.train_loss,
+                            r.test_loss,
+                            100.0 * r.test_acc,
+                            if r.status == Status::Diverged { "DIVERGED " } else { "" },
+                            format_args!("({:.0}s)", start.elapsed().as_secs_f64())
+                        );
+                    }
+                    records.push(r);
+                }
+                results.lock().unwrap()[i] = Some(RunResult { run: i, config: t.config().clone(), records });
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().unwrap() {
+        return Err(e);
+    }
+    let runs: Vec<RunResult> = results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let prefix = PathBuf::from(m.get_one::<String>("out").expect("has a default"));
+    if let Some(parent) = prefix.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let csv_path = prefix.with_extension("csv");
+    let file =
+        std::fs::File::create(&csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    write_csv(std::io::BufWriter::new(file), &runs)
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
+
+    let n_train = cfg.train.min(split.train.len());
+    let labels: Vec<String> = runs
+        .iter()
+        .map(|r| label(&RunPlan::new(cfg, r.k(), n_train)))
+        .collect();
+    let curves: Vec<Curve> = runs
+        .iter()
+        .zip(&labels)
+        .map(|(r, l)| Curve {
+            label: l.clone(),
+            records: &r.records,
+            color: r.run,
+        })
+        .collect();
+    let opts = PlotOptions {
+        x: XAxis::parse(m.get_one::<String>("x").expect("has a default")).unwrap_or(XAxis::Epoch),
+        log_loss: m.get_flag("log-loss"),
+        runs: runs.len(),
+        ..Default::default()
+    };
+    let svg = plot::svg_string(&curves, &opts, (1100, 760))?;
+    let svg_path = prefix.with_extension("svg");
+    std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
+
+    println!(
+        "{:<5} {:>6} {:>10} {:>10} {:>10} {:>9}",
+        "k", "batch", "lr", "test loss", "test acc", "status"
+    );
+    for r in &runs {
+        if let Some(last) = r.records.last() {
+            println!(
+                "{:<5} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9}",
+                r.k(),
+                last.batch,
+                short(last.lr),
+                last.test_loss,
+                100.0 * last.test_acc,
+                last.status.as_str()
+            );
+        }
+    }
+    println!(
+        "wrote {} and {} in {:.1}s",
+        csv_path.display(),
+        svg_path.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

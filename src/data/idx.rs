@@ -1,0 +1,303 @@
+//! IDX parsing: the bytes of the MNIST image and label files in, checked arrays out.
+//!
+//! Handles the two IDX variants MNIST uses, each optionally gzip-compressed (detected by
+//! the `1f 8b` magic, never by a file name):
+//!
+//! ```text
+//! images (idx3): u32 BE 0x00000803, u32 BE count N, u32 BE rows 28, u32 BE cols 28,
+//!                then N·28·28 pixel bytes, image after image, row-major   // (N, 28, 28)
+//! labels (idx1): u32 BE 0x00000801, u32 BE count N, then N label bytes     // (N)
+//! ```
+//!
+//! Deliberately not handled: other IDX element types (only unsigned bytes), other image
+//! sizes (the model is built for 28×28), files on disk or over the network (callers pass
+//! bytes; this keeps the parser the same natively and in wasm), and concatenated datasets.
+//!
+//! Robustness contract: no input makes these functions panic, and nothing is allocated
+//! before the header has been checked against the byte length that would justify it. A
+//! header claiming 4 billion images in a 16-byte file fails in O(1) without allocating.
+//! Gzip input is inflated in chunks and abandoned as soon as it exceeds a bound derived
+//! from [`MAX_IMAGES`], so a gzip bomb costs at most that bound in memory, never more.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use flate2::read::MultiGzDecoder;
+
+use super::DataError;
+
+/// Image height and width in pixels: the only size accepted.
+pub const ROWS: usize = 28;
+pub const COLS: usize = 28;
+/// Pixels per image, 28·28.
+pub const PIXELS: usize = ROWS * COLS;
+
+/// The idx3 magic: two zero bytes, element type 0x08 (unsigned byte), 3 dimensions.
+pub const IMAGES_MAGIC: u32 = 0x0000_0803;
+/// The idx1 magic: two zero bytes, element type 0x08 (unsigned byte), 1 dimension.
+pub const LABELS_MAGIC: u32 = 0x0000_0801;
+/// Header lengths in bytes: magic and count, plus rows and cols for images.
+pub const IMAGES_HEADER: usize = 16;
+pub const LABELS_HEADER: usize = 8;
+
+/// The most images (or labels) one file may declare. The official training file has
+/// 60,000 and the test file 10,000; 100,000 leaves headroom for MNIST-shaped sets such as
+/// Fashion-MNIST (also 60,000) while keeping the worst case for memory (78 MB of pixels,
+/// plus 313 MB once widened to f32 by the split) within what a browser tab can hold.
+pub const MAX_IMAGES: usize = 100_000;
+/// The largest decompressed images file accepted: header plus [`MAX_IMAGES`] images,
+/// 78,400,016 bytes. The official 60,000-image file is 47,040,016 bytes.
+pub const MAX_IMAGES_FILE_BYTES: usize = IMAGES_HEADER + MAX_IMAGES * PIXELS;
+/// The largest decompressed labels file accepted: 100,008 bytes.
+pub const MAX_LABELS_FILE_BYTES: usize = LABELS_HEADER + MAX_IMAGES;
+
+/// The two bytes every gzip member starts with (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// DEFLATE cannot expand data by more than about 1032:1 (a 258-byte match costs at least
+/// two bits), so this many output bytes per input byte is all a gzip file can justify.
+const MAX_DEFLATE_RATIO: usize = 1032;
+/// Inflate in chunks of this size: small enough to sit beside the output, big enough that
+/// the per-call overhead of the decoder does not show.
+const CHUNK: usize = 64 * 1024;
+
+/// The images of an idx3 file. Always 28×28 here; `rows` and `cols` are kept so callers
+/// can state the shape instead of assuming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdxImages {
+    pub count: usize,
+    pub rows: usize,
+    pub cols: usize,
+    /// (count, rows, cols), row-major, one byte per pixel (0 = background, 255 = ink).
+    pub pixels: Vec<u8>,
+}
+
+/// Returns `bytes` inflated if they start with the gzip magic `1f 8b`, or borrowed
+/// unchanged otherwise (a raw IDX file starts with `00 00`, so the two cannot be confused).
+///
+/// Output is capped at [`MAX_IMAGES_FILE_BYTES`], the largest file either loader accepts;
+/// past it the result is [`DataError::TooLarge`]. Corrupt, truncated or checksum-failing
+/// gzip data gives [`DataError::BadGzip`]. `what` names the file in error messages
+/// ("images file", "labels file").
+pub fn gunzip_if_needed<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+) -> Result<Cow<'a, [u8]>, DataError> {
+    gunzip_if_needed_max(bytes, what, MAX_IMAGES_FILE_BYTES)
+}
+
+/// [`gunzip_if_needed`] with an explicit cap on the decompressed size in bytes.
+pub fn gunzip_if_needed_max<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, DataError> {
+    inflate(bytes, what, limit, None)
+}
+
+/// The inflater behind [`gunzip_if_needed`]. With `magic`, the first four inflated bytes
+/// are checked as soon as they exist: if they are the *other* MNIST file's magic, the
+/// files were swapped, and that is reported at once as [`DataError::BadMagic`] instead of
+/// inflating up to the cap and reporting "too large" (an images file passed as labels
+/// would otherwise blow the labels cap).
+pub(super) fn inflate<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+    limit: usize,
+    magic: Option<u32>,
+) -> Result<Cow<'a, [u8]>, DataError> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    // Multi-member decoding accepts concatenated gzip members (valid per RFC 1952) and,
+    // unlike the single-member decoder, rejects garbage after the first member.
+    let mut decoder = MultiGzDecoder::new(bytes);
+    // The trailer's ISIZE (decompressed size mod 2^32) is only a hint from untrusted
+    // bytes, so it sizes the first allocation only as far as the input can justify: the
+    // real file fills exactly this buffer instead of growing by doubling (which matters
+    // in wasm, where freed memory is never returned).
+    let claimed = bytes.len().checked_sub(4).map_or(0, |at| {
+        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
+    });
+    let justified = bytes.len().saturating_mul(MAX_DEFLATE_RATIO);
+    let mut out: Vec<u8> = Vec::with_capacity(claimed.min(justified).min(limit));
+    let mut chunk = vec![0u8; CHUNK];
+    let mut magic_checked = magic.is_none();
+    loop {
+        let n = match decoder.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(DataError::BadGzip {
+                    what,
+                    message: e.to_string(),
+                })
+            }
+        };
+        if n > limit - out.len() {
+            return Err(DataError::TooLarge { what, limit });
+        }
+        if out.capacity() - out.len() < n {
+            // Grow geometrically but never past the limit, so capacity stays <= limit.
+            let want = (out.capacity().saturating_mul(2)).clamp(out.len() + n, limit);
+            out.reserve_exact(want - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if !magic_checked && out.len() >= 4 {
+            magic_checked = true;
+            // Only the other MNIST magic stops early: anything else (a corrupt stream, a
+            // bomb of zeros) is left to inflate so it gets its own, more precise error.
+            if let Some(expected) = magic {
+                let found = be_u32(&out, 0);
+                if found != expected && (found == IMAGES_MAGIC || found == LABELS_MAGIC) {
+                    return Err(DataError::BadMagic {
+                        what,
+                        expected,
+                        found,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// Reads the big-endian u32 at `at`; the caller has checked the length.
+fn be_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Checks an idx3 header against the byte length; returns the image count.
+/// Order matters for the messages: magic first (the likeliest mistake is swapping the two
+/// files), then the header length, the count, the shape, and only then the total length.
+fn check_images(bytes: &[u8]) -> Result<usize, DataError> {
+    const WHAT: &str = "images file";
+    check_magic(bytes, WHAT, IMAGES_MAGIC)?;
+    if bytes.len() < IMAGES_HEADER {
+        return Err(DataError::Truncated {
+            what: WHAT,
+            expected: IMAGES_HEADER,
+            found: bytes.len(),
+        });
+    }
+    let count = check_count(be_u32(bytes, 4), WHAT)?;
+    let (rows, cols) = (be_u32(bytes, 8), be_u32(bytes, 12));
+    if rows as usize != ROWS || cols as usize != COLS {
+        return Err(DataError::BadDimensions { rows, cols });
+    }
+    // count <= MAX_IMAGES, so this cannot overflow even with a 32-bit usize.
+    check_length(bytes, WHAT, IMAGES_HEADER + count * PIXELS)?;
+    Ok(count)
+}
+
+/// Checks an idx1 header against the byte length and every label against 0..=9;
+/// returns the label count.
+fn check_labels(bytes: &[u8]) -> Result<usize, DataError> {
+    const WHAT: &str = "labels file";
+    check_magic(bytes, WHAT, LABELS_MAGIC)?;
+    if bytes.len() < LABELS_HEADER {
+        return Err(DataError::Truncated {
+            what: WHAT,
+            expected: LABELS_HEADER,
+            found: bytes.len(),
+        });
+    }
+    let count = check_count(be_u32(bytes, 4), WHAT)?;
+    check_length(bytes, WHAT, LABELS_HEADER + count)?;
+    if let Some(index) = bytes[LABELS_HEADER..].iter().position(|&l| l > 9) {
+        return Err(DataError::BadLabel {
+            index,
+            label: bytes[LABELS_HEADER + index],
+        });
+    }
+    Ok(count)
+}
+
+fn check_magic(bytes: &[u8], what: &'static str, expected: u32) -> Result<(), DataError> {
+    if bytes.len() < 4 {
+        // Too short to hold even the magic: say so rather than invent a magic number.
+        return Err(DataError::Truncated {
+            what,
+            expected: if expected == IMAGES_MAGIC {
+                IMAGES_HEADER
+            } else {
+                LABELS_HEADER
+            },
+            found: bytes.len(),
+        });
+    }
+    let found = be_u32(bytes, 0);
+    if found != expected {
+        return Err(DataError::BadMagic {
+            what,
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}
+
+fn check_count(count: u32, what: &'static str) -> Result<usize, DataError> {
+    // Compared as u64 so a 16-bit or 32-bit usize cannot truncate the claim.
+    if u64::from(count) > MAX_IMAGES as u64 {
+        return Err(DataError::AbsurdCount {
+            what,
+            count,
+            max: MAX_IMAGES,
+        });
+    }
+    Ok(count as usize)
+}
+
+fn check_length(bytes: &[u8], what: &'static str, expected: usize) -> Result<(), DataError> {
+    match bytes.len() {
+        found if found < expected => Err(DataError::Truncated {
+            what,
+            expected,
+            found,
+        }),
+        found if found > expected => Err(DataError::TrailingBytes {
+            what,
+            expected,
+            found,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Drops the first `header` bytes, reusing the buffer when it is already owned (the
+/// gunzipped case) so a 47 MB file is not held twice.
+fn body(bytes: Cow<'_, [u8]>, header: usize) -> Vec<u8> {
+    match bytes {
+        Cow::Borrowed(b) => b[header..].to_vec(),
+        Cow::Owned(mut v) => {
+            v.drain(..header);
+            v
+        }
+    }
+}
+
+/// Parses a raw (already gunzipped) idx3 file of 28×28 unsigned-byte images.
+pub fn parse_images(bytes: &[u8]) -> Result<IdxImages, DataError> {
+    images_from(Cow::Borrowed(bytes))
+}
+
+/// Parses a raw (already gunzipped) idx1 file of labels 0..=9.
+pub fn parse_labels(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    labels_from(Cow::Borrowed(bytes))
+}
+
+pub(super) fn images_from(bytes: Cow<'_, [u8]>) -> Result<IdxImages, DataError> {
+    let count = check_images(&bytes)?;
+    Ok(IdxImages {
+        count,
+        rows: ROWS,
+        cols: COLS,
+        pixels: body(bytes, IMAGES_HEADER),
+    })
+}
+
+pub(super) fn labels_from(bytes: Cow<'_, [u8]>) -> Result<Vec<u8>, DataError> {
+    check_labels(&bytes)?;
+    Ok(body(bytes, LABELS_HEADER))
+}

@@ -1,0 +1,297 @@
+//! The trainer: one run (one k) of an experiment, advanced a few optimizer
+//! steps at a time.
+//!
+//! Pure: no clock, no DOM, no files. The caller owns the loop and the time:
+//! the CLI calls [`Trainer::run_epoch`] until the end, a Web Worker calls
+//! [`Trainer::step`] with small `n` so it can yield between chunks and see a
+//! pause at once. Everything random comes from the config's seed through
+//! independent streams (init, shuffle, dropout), so two trainers with the same
+//! config produce bit-identical records, natively and in wasm; runs of one
+//! experiment that differ only in k start from the same weights and see the
+//! training samples in the same order.
+//!
+//! Epochs: the training indices are reshuffled at the start of every epoch and
+//! cut into batches of B (the last one smaller when B does not divide N; see
+//! `schedule.rs`). After the last batch the test split is evaluated and an
+//! [`EpochRecord`] is pushed.
+//!
+//! Divergence: a mini-batch loss that is NaN, infinite or above
+//! [`DIVERGENCE_LOSS`] stops the run before the update is applied; the run's
+//! status becomes `diverged` and a final record for the partial epoch says so.
+
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError};
+use crate::data::Split;
+use crate::metrics::{EpochRecord, Status};
+use crate::model::Model;
+use crate::optim::Optimizer;
+use crate::rng::{streams, Rng};
+use crate::schedule::RunPlan;
+
+/// A mini-batch loss above this marks the run as diverged. Chance level for
+/// ten classes is ln 10 ≈ 2.3; a network that trains never gets near 100 again
+/// once there, and past it the logits overflow soon after.
+pub const DIVERGENCE_LOSS: f32 = 100.0;
+
+pub struct Trainer {
+    cfg: Config,
+    plan: RunPlan,
+    data: Arc<Split>,
+    model: Model,
+    opt: Optimizer,
+    shuffle_rng: Rng,
+    dropout_rng: Rng,
+    /// Training indices of the current epoch, in batch order.
+    order: Vec<usize>,
+    /// Position in `order` of the next batch.
+    pos: usize,
+    epoch: u32,
+    step: u64,
+    samples: u64,
+    epoch_loss_sum: f64,
+    epoch_batches: u32,
+    status: Status,
+    diverged_at: Option<u64>,
+    history: Vec<EpochRecord>,
+    step_losses: Vec<f32>,
+    // Reused batch buffers (no allocation per step).
+    x: Vec<f32>, // (B, 784)
+    y: Vec<u8>,  // (B)
+}
+
+/// What a call to [`Trainer::step`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    /// Optimizer steps taken by this call.
+    pub steps: u64,
+    /// Mini-batch loss of the last step taken (NaN if none).
+    pub last_loss: f32,
+    /// Epochs finished during this call.
+    pub epochs: Vec<EpochRecord>,
+    pub status: Status,
+}
+
+impl Trainer {
+    /// A trainer for `cfg` restricted to multiplier `k` (which need not be in `cfg.k`).
+    pub fn new(cfg: &Config, k: u32, data: Arc<Split>) -> Result<Trainer, ConfigError> {
+        let cfg = cfg.with_k(k);
+        cfg.validate()?;
+        let n_train = cfg.train.min(data.train.len());
+        if n_train == 0 || data.test.is_empty() {
+            return Err(ConfigError {
+                param: "train".into(),
+                value: cfg.train.to_string(),
+                message: "the data set has no training or no test samples".into(),
+            });
+        }
+        let plan = RunPlan::new(&cfg, k, n_train);
+        let mut init_rng = Rng::stream(cfg.seed, streams::INIT);
+        let model = Model::new(cfg.init, cfg.dropout as f32, &mut init_rng);
+        Ok(Trainer {
+            opt: Optimizer::new(cfg.opt, cfg.momentum),
+            shuffle_rng: Rng::stream(cfg.seed, streams::SHUFFLE),
+            dropout_rng: Rng::stream(cfg.seed, streams::DROPOUT),
+            order: (0..n_train).collect(),
+            pos: 0,
+            epoch: 0,
+            step: 0,
+            samples: 0,
+            epoch_loss_sum: 0.0,
+            epoch_batches: 0,
+            status: Status::Running,
+            diverged_at: None,
+            history: Vec::new(),
+            step_losses: Vec::new(),
+            x: Vec::with_capacity(plan.batch * crate::model::INPUT),
+            y: Vec::with_capacity(plan.batch),
+            cfg,
+            plan,
+            data,
+            model,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn plan(&self) -> &RunPlan {
+        &self.plan
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The optimizer step at which the run diverged.
+    pub fn diverged_at(&self) -> Option<u64> {
+        self.diverged_at
+    }
+
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
+    /// Every mini-batch loss so far, one per optimizer step.
+    pub fn step_losses(&self) -> &[f32] {
+        &self.step_losses
+    }
+
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn data(&self) -> &Split {
+        &self.data
+    }
+
+    /// Marks the run as stopped by the user; further steps do nothing.
+    pub fn stop(&mut self) {
+        if self.status == Status::Running {
+            self.status = Status::Stopped;
+        }
+    }
+
+    /// Takes up to `n` optimizer steps (fewer when the run ends or diverges).
+    pub fn step(&mut self, n: u64) -> StepReport {
+        let before = self.history.len();
+        let mut steps = 0;
+        let mut last_loss = f32::NAN;
+        while steps < n && self.status == Status::Running {
+            if let Some(loss) = self.one_step() {
+                steps += 1;
+                last_loss = loss;
+            }
+        }
+        StepReport {
+            steps,
+            last_loss,
+            epochs: self.history[before..].to_vec(),
+            status: self.status,
+        }
+    }
+
+    /// Runs to the end of the current epoch; its record, or `None` if the run had already ended.
+    pub fn run_epoch(&mut self) -> Option<EpochRecord> {
+        let before = self.history.len();
+        while self.status == Status::Running {
+            self.one_step();
+            if self.pos == 0 {
+                break;
+            }
+        }
+        (self.history.len() > before)
+            .then(|| self.history.last().cloned())
+            .flatten()
+    }
+
+    /// Runs every remaining epoch.
+    pub fn run_to_end(&mut self) -> &[EpochRecord] {
+        while self.run_epoch().is_some() {}
+        &self.history
+    }
+
+    /// One optimizer step; the mini-batch loss, or `None` if the run diverged on it.
+    fn one_step(&mut self) -> Option<f32> {
+        let n = self.order.len();
+        if self.pos == 0 {
+            self.shuffle_rng.shuffle(&mut self.order);
+        }
+        let end = (self.pos + self.plan.batch).min(n);
+        self.data
+            .train
+            .gather(&self.order[self.pos..end], &mut self.x, &mut self.y);
+        let lr = self.plan.schedule.lr_at(self.step);
+        let loss = self
+            .model
+            .train_batch(&self.x, &self.y, &mut self.dropout_rng);
+        if !loss.is_finite() || loss > DIVERGENCE_LOSS {
+            self.diverged_at = Some(self.step);
+            self.status = Status::Diverged;
+            self.epoch_loss_sum += loss as f64;
+            self.epoch_batches += 1;
+            self.step_losses.push(loss);
+            self.finish_epoch(lr);
+            return None;
+        }
+        let (params, grads) = self.model.params_and_grads();
+        self.opt.step(params, grads, lr as f32);
+        self.step += 1;
+        self.samples += (end - self.pos) as u64;
+        self.epoch_loss_sum += loss as f64;
+        self.epoch_batches += 1;
+        self.step_losses.push(loss);
+        self.pos = end;
+        if self.pos == n {
+            self.pos = 0;
+            self.epoch += 1;
+            if self.epoch >= self.cfg.epochs {
+                self.status = Status::Done;
+            }
+            self.finish_epoch(lr);
+        }
+        Some(loss)
+    }
+
+    /// Evaluates the test split and records the epoch just ended (or cut short).
+    fn finish_epoch(&mut self, lr: f64) {
+        let (test_loss, test_acc) = self.evaluate_test();
+        let epoch = if self.status == Status::Diverged {
+            self.epoch + 1
+        } else {
+            self.epoch
+        };
+        self.history.push(EpochRecord {
+            epoch,
+            step: self.step,
+            samples: self.samples,
+            lr,
+            batch: self.plan.batch,
+            train_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
+            test_loss,
+            test_acc,
+            noise_scale: f64::NAN,
+            wall_ms: 0.0,
+            status: self.status,
+        });
+        self.epoch_loss_sum = 0.0;
+        self.epoch_batches = 0;
+    }
+
+    /// (mean test loss, test accuracy) of the current weights.
+    pub fn evaluate_test(&mut self) -> (f64, f64) {
+        let test = &self.data.test;
+        let (loss_sum, correct) = self.model.evaluate(&test.images, &test.labels);
+        let n = test.len().max(1) as f64;
+        (loss_sum / n, correct as f64 / n)
+    }
+
+    /// Predictions (class, softmax probabilities (N, 10)) for the given test samples.
+    pub fn predict_test(&mut self, indices: &[usize]) -> (Vec<u8>, Vec<f32>) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        self.data.test.gather(indices, &mut x, &mut y);
+        let mut preds = vec![0u8; indices.len()];
+        let mut probs = vec![0f32; indices.len() * crate::model::CLASSES];
+        self.model.predict(&x, &mut preds, &mut probs);
+        (preds, probs)
+    }
+
+    /// Confusion matrix on the whole test split: `m[true][predicted]`.
+    pub fn confusion(&mut self) -> [[u32; 10]; 10] {
+        let test = &self.data.test;
+        let mut preds = vec![0u8; test.len()];
+        let mut probs = vec![0f32; test.len() * crate::model::CLASSES];
+        self.model.predict(&test.images, &mut preds, &mut probs);
+        let mut m = [[0u32; 10]; 10];
+        for (&t, &p) in test.labels.iter().zip(&preds) {
+            m[t as usize][p as usize] += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,221 @@
+//! The wasm-bindgen shell: what the page and its workers call, and nothing else.
+//!
+//! A thin adapter over the pure core. It turns JS values into core values and back
+//! (JSON strings both ways, so the boundary is a handful of strings, byte arrays and
+//! numbers), turns every core error into a `JsError` whose message names the problem,
+//! and installs the panic hook once. It deliberately does no arithmetic of its own:
+//! training, scheduling, splitting, plotting and CSV formatting all live in the core, so
+//! the numbers a browser shows are the numbers `cargo test` checks natively.
+//!
+//! The JS-facing API (names as JS sees them; every JSON field is camelCase):
+//!
+//! ```text
+//! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array)   trainer.rs
+//!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
+//! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
+//! runPlans(configJson, nTrain)   paramsTable()   csvFromRuns(runsJson)   palette(i, n)
+//! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
+//! ```
+//!
+//! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
+//! thrown `Error`; no input makes this module panic. `parseQuery`, `validateConfig`,
+//! `paramsTable` and `palette` never throw. Records coming back from JS (to draw or to
+//! export) may hold `null` where a float was NaN or infinite, because `JSON.stringify`
+//! and serde_json both write non-finite numbers as `null`; [`records`] reads them back
+//! as NaN.
+//!
+//! Not here: timing (records leave the trainer with `wallMs` 0; the worker, which owns
+//! the clock and the pauses, fills it in), fetching the data files, and any state
+//! shared between handles: each `Trainer` owns its data, one per worker.
+
+mod chart;
+mod records;
+mod trainer;
+
+pub use chart::draw_chart;
+pub use records::{RecordIn, RunIn};
+pub use trainer::WasmTrainer;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::config::{Config, ConfigError, PARAMS};
+use crate::metrics::{to_csv_string, RunResult};
+use crate::schedule::RunPlan;
+
+/// Runs when the module is instantiated (page or worker): installs the panic hook, so a
+/// bug in the core shows its message and location in the console instead of a bare
+/// `unreachable` trap.
+#[wasm_bindgen(start)]
+pub fn start() {
+    install_panic_hook();
+}
+
+/// Idempotent (the hook crate guards with a `Once`). Also called by the constructors:
+/// a start function runs only when this crate is the root of the wasm module, which it
+/// is not inside a `wasm-bindgen-test` binary.
+pub(crate) fn install_panic_hook() {
+    console_error_panic_hook::set_once();
+}
+
+/// A `JsError` for a config problem; the message names the parameter and what is allowed.
+pub(crate) fn config_error(e: &ConfigError) -> JsError {
+    JsError::new(&format!("config: {e}"))
+}
+
+/// Serialises an outgoing value. Only the core's own types pass through here, none of
+/// which can fail to serialise; the error path exists so that nothing here can panic.
+pub(crate) fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, JsError> {
+    serde_json::to_string(v).map_err(|e| JsError::new(&format!("internal: cannot write JSON: {e}")))
+}
+
+/// A JS number that must be a whole number in `0..=max`, else an error naming `what`.
+/// JS has no integer type: wasm-bindgen would silently wrap -1 or truncate 2.5 for a
+/// `u32` parameter, so the shell takes `f64` and says what was wrong instead.
+pub(crate) fn whole_number(what: &str, v: f64, max: f64) -> Result<u64, JsError> {
+    if v.is_finite() && v.fract() == 0.0 && v >= 0.0 && v <= max {
+        Ok(v as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "{what}: {v} is not a whole number from 0 to {max}"
+        )))
+    }
+}
+
+/// `parseQuery(query, ignore)`: the page's URL query, read leniently. Returns
+/// `{"config": <Config>, "errors": [{"param","value","message"}], "query": <canonical>}`.
+/// Invalid or unknown parameters keep their defaults and are reported; keys listed in
+/// `ignore` (comma-separated page-only keys such as `preset,x,embed`) are skipped
+/// silently. Never throws: the page always gets a usable experiment.
+#[wasm_bindgen(js_name = parseQuery)]
+pub fn parse_query(query: &str, ignore: &str) -> String {
+    let ignore: Vec<&str> = ignore
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (cfg, errors) = Config::from_query_lenient(query, &ignore);
+    json!({
+        "config": serde_json::to_value(&cfg).unwrap_or(Value::Null),
+        "errors": serde_json::to_value(&errors).unwrap_or(Value::Null),
+        "query": cfg.to_query(),
+    })
+    .to_string()
+}
+
+/// `configToQuery(configJson)`: the canonical URL query (without `?`) of a valid config.
+/// Throws on a JSON or validation error.
+#[wasm_bindgen(js_name = configToQuery)]
+pub fn config_to_query(config_json: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    Ok(cfg.to_query())
+}
+
+/// `validateConfig(configJson)`: every problem of a config as
+/// `[{"param","value","message"}]`, empty when valid. A JSON syntax or type error (or an
+/// unknown field) is one error with `param` "json". Never throws.
+#[wasm_bindgen(js_name = validateConfig)]
+pub fn validate_config(config_json: &str) -> String {
+    let errors = match serde_json::from_str::<Config>(config_json) {
+        Ok(cfg) => cfg.problems(),
+        Err(e) => vec![ConfigError {
+            param: "json".into(),
+            value: String::new(),
+            message: e.to_string(),
+        }],
+    };
+    serde_json::to_value(&errors)
+        .unwrap_or(Value::Null)
+        .to_string()
+}
+
+/// One row of `runPlans`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunPlanOut {
+    k: u32,
+    batch: usize,
+    lr: f64,
+    k_eff: f64,
+    steps_per_epoch: u64,
+}
+
+/// `runPlans(configJson, nTrain)`: `[{"k","batch","lr","kEff","stepsPerEpoch"}]`, one per
+/// k of the config, for a data set of `nTrain` training samples. The config's own
+/// `train` caps it, as in a real run, so passing either the size of the loaded training
+/// split or the config's `train` gives the plans the trainers will follow.
+#[wasm_bindgen(js_name = runPlans)]
+pub fn run_plans(config_json: &str, n_train: f64) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    let n = whole_number("nTrain", n_train, u32::MAX as f64)? as usize;
+    if n == 0 {
+        return Err(JsError::new(
+            "nTrain: 0 training samples; at least 1 is needed",
+        ));
+    }
+    let n = n.min(cfg.train);
+    let plans: Vec<RunPlanOut> = cfg
+        .k
+        .iter()
+        .map(|&k| {
+            let p = RunPlan::new(&cfg, k, n);
+            RunPlanOut {
+                k,
+                batch: p.batch,
+                lr: p.lr,
+                k_eff: p.k_eff,
+                steps_per_epoch: p.steps_per_epoch(),
+            }
+        })
+        .collect();
+    to_json(&plans)
+}
+
+/// One row of `paramsTable`.
+#[derive(Serialize)]
+struct ParamOut {
+    name: &'static str,
+    csv: &'static str,
+    help: &'static str,
+    allowed: &'static str,
+    default: String,
+}
+
+/// `paramsTable()`: the config's parameter table, `[{"name","csv","help","allowed",
+/// "default"}]` in URL order, so the page builds its form and help from the same rows as
+/// the URL, the CLI and the CSV. Never throws.
+#[wasm_bindgen(js_name = paramsTable)]
+pub fn params_table() -> String {
+    let rows: Vec<ParamOut> = PARAMS
+        .iter()
+        .map(|p| ParamOut {
+            name: p.name,
+            csv: p.csv,
+            help: p.help,
+            allowed: p.allowed,
+            default: p.default_value(),
+        })
+        .collect();
+    serde_json::to_value(&rows)
+        .unwrap_or(Value::Null)
+        .to_string()
+}
+
+/// `csvFromRuns(runsJson)`: the CSV export of `[{"run","config","records"}]` (one row per
+/// record, columns from the parameter table). `null` floats in records read as NaN.
+#[wasm_bindgen(js_name = csvFromRuns)]
+pub fn csv_from_runs(runs_json: &str) -> Result<String, JsError> {
+    let runs: Vec<RunIn> = serde_json::from_str(runs_json)
+        .map_err(|e| JsError::new(&format!("csvFromRuns: bad runs JSON: {e}")))?;
+    let runs: Vec<RunResult> = runs.into_iter().map(RunResult::from).collect();
+    Ok(to_csv_string(&runs))
+}
+
+/// `palette(i, n)`: the colour of run `i` of `n` as `#rrggbb`, the same colour the chart
+/// draws, for the page's legend and run list. Never throws.
+#[wasm_bindgen]
+pub fn palette(i: usize, n: usize) -> String {
+    let (r, g, b) = crate::plot::palette(i, n);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}

@@ -1,0 +1,225 @@
+//! `Trainer`: one run of an experiment as an opaque handle, living in its worker's wasm
+//! memory.
+//!
+//! The constructor takes the config JSON, the run's multiplier k and the two MNIST files'
+//! bytes (gzipped or raw IDX, as fetched), parses and splits them with the core and builds
+//! a core [`Trainer`]. After that JS only sends small commands (`step(n)`, `stop()`, ...)
+//! and gets short JSON strings back: never weights, batches or views of wasm memory
+//! (memory growth would detach a view kept across calls).
+//!
+//! Every worker builds its own handle from its own copy of the bytes: no shared memory,
+//! no cross-origin-isolation headers. Parsing 10,000 images costs far less than one epoch.
+//!
+//! Besides the core trainer the handle keeps one thing: the raw bytes of the test images,
+//! for `testImages`. Recovering bytes from the normalised f32 images would mean redoing
+//! the normalisation arithmetic here; copying 784 bytes per test image at load time is
+//! exact and costs ~1.5 MB for the 2,000-image test split.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::{config_error, install_panic_hook, to_json, whole_number};
+use crate::config::{Config, ConfigError, MAX_K};
+use crate::data::{self, PIXELS};
+use crate::metrics::{EpochRecord, Status};
+use crate::model::CLASSES;
+use crate::train::Trainer;
+
+/// The JS class `Trainer`.
+#[wasm_bindgen(js_name = Trainer)]
+pub struct WasmTrainer {
+    trainer: Trainer,
+    /// (N_test, 784) pixel bytes of the test split, in the split's order.
+    test_pixels: Vec<u8>,
+}
+
+/// What `step` returns.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepOut<'a> {
+    steps: u64,
+    /// NaN (no step taken) serialises as `null`.
+    last_loss: f32,
+    status: Status,
+    epochs: &'a [EpochRecord],
+}
+
+/// What `plan` returns.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanOut {
+    k: u32,
+    batch: usize,
+    lr: f64,
+    k_eff: f64,
+    steps_per_epoch: u64,
+    total_steps: u64,
+    n_train: usize,
+    n_test: usize,
+}
+
+/// What `predict` returns: for each requested test sample, the predicted class, the ten
+/// softmax probabilities and the true label.
+#[derive(Serialize)]
+struct PredictOut {
+    preds: Vec<u8>,
+    probs: Vec<Vec<f32>>,
+    labels: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = Trainer)]
+impl WasmTrainer {
+    /// `new Trainer(configJson, k, images, labels)`. Throws an `Error` naming the problem:
+    /// a config parameter (`config: invalid value "-1" for parameter `lr0`: ...`), the
+    /// multiplier k, or the data (`data: images file: truncated: ...`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        config_json: &str,
+        k: f64,
+        images: &[u8],
+        labels: &[u8],
+    ) -> Result<WasmTrainer, JsError> {
+        install_panic_hook();
+        // Cheap checks first: a bad config should not cost a gunzip of 1.6 MB.
+        let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+        // The range itself (1 to MAX_K) is the config's to check, with its own message.
+        let k = match whole_number("k", k, u32::MAX as f64) {
+            Ok(k) => k as u32,
+            Err(_) => {
+                return Err(config_error(&ConfigError {
+                    param: "k".into(),
+                    value: k.to_string(),
+                    message: format!("not a whole number; allowed: 1 to {MAX_K}"),
+                }))
+            }
+        };
+        cfg.with_k(k).validate().map_err(|e| config_error(&e))?;
+
+        let mnist =
+            data::load_mnist(images, labels).map_err(|e| JsError::new(&format!("data: {e}")))?;
+        let split = data::split(&mnist, cfg.train, cfg.norm);
+        let test_idx = data::split_indices(&mnist.labels).test;
+        // The raw copy must be in the split's test order; check it on the labels rather
+        // than trust that `split` keeps using `split_indices`.
+        let same_order = test_idx.len() == split.test.len()
+            && test_idx
+                .iter()
+                .zip(&split.test.labels)
+                .all(|(&i, &l)| mnist.labels[i] == l);
+        if !same_order {
+            return Err(JsError::new(
+                "internal: data::split_indices and data::split disagree on the test order",
+            ));
+        }
+        let mut test_pixels = Vec::with_capacity(test_idx.len() * PIXELS);
+        for &i in &test_idx {
+            test_pixels.extend_from_slice(&mnist.pixels[i * PIXELS..(i + 1) * PIXELS]);
+        }
+        drop(mnist);
+
+        let trainer = Trainer::new(&cfg, k, Arc::new(split)).map_err(|e| config_error(&e))?;
+        Ok(WasmTrainer {
+            trainer,
+            test_pixels,
+        })
+    }
+
+    /// `step(n)`: up to `n` optimizer steps (fewer when the run ends, diverges or was
+    /// stopped). Returns `{"steps", "lastLoss", "status", "epochs": [EpochRecord...]}`,
+    /// `epochs` holding the epochs finished during this call. Keep `n` small (a few tens
+    /// of milliseconds of work) so the worker sees a stop message promptly.
+    pub fn step(&mut self, n: f64) -> Result<String, JsError> {
+        let n = whole_number("step: n", n, u32::MAX as f64)?;
+        let report = self.trainer.step(n);
+        to_json(&StepOut {
+            steps: report.steps,
+            last_loss: report.last_loss,
+            status: report.status,
+            epochs: &report.epochs,
+        })
+    }
+
+    /// `plan()`: `{"k", "batch", "lr", "kEff", "stepsPerEpoch", "totalSteps", "nTrain",
+    /// "nTest"}`: how this run trains, as derived by `schedule.rs`.
+    pub fn plan(&self) -> Result<String, JsError> {
+        let p = self.trainer.plan();
+        to_json(&PlanOut {
+            k: p.k,
+            batch: p.batch,
+            lr: p.lr,
+            k_eff: p.k_eff,
+            steps_per_epoch: p.steps_per_epoch(),
+            total_steps: p.total_steps(),
+            n_train: p.n_train,
+            n_test: self.trainer.data().test.len(),
+        })
+    }
+
+    /// `stop()`: ends the run; later `step` calls take no step and report "stopped".
+    pub fn stop(&mut self) {
+        self.trainer.stop();
+    }
+
+    /// `predict(indices)`: `{"preds": [u8], "probs": [[f32; 10]], "labels": [u8]}` for the
+    /// given test-split samples, with the current weights. Throws if an index is out of
+    /// range.
+    pub fn predict(&mut self, indices: &[u32]) -> Result<String, JsError> {
+        let idx = self.test_indices("predict", indices)?;
+        let labels = idx
+            .iter()
+            .map(|&i| self.trainer.data().test.labels[i])
+            .collect();
+        if idx.is_empty() {
+            return to_json(&PredictOut {
+                preds: Vec::new(),
+                probs: Vec::new(),
+                labels,
+            });
+        }
+        let (preds, probs) = self.trainer.predict_test(&idx);
+        to_json(&PredictOut {
+            preds,
+            probs: probs.chunks(CLASSES).map(<[f32]>::to_vec).collect(),
+            labels,
+        })
+    }
+
+    /// `testImages(indices)`: 784 grayscale bytes (0 = background, row-major 28×28) per
+    /// requested test image, concatenated, for display. The original bytes, whatever the
+    /// normalisation. Throws if an index is out of range.
+    #[wasm_bindgen(js_name = testImages)]
+    pub fn test_images(&self, indices: &[u32]) -> Result<Vec<u8>, JsError> {
+        let idx = self.test_indices("testImages", indices)?;
+        let mut out = Vec::with_capacity(idx.len() * PIXELS);
+        for i in idx {
+            out.extend_from_slice(&self.test_pixels[i * PIXELS..(i + 1) * PIXELS]);
+        }
+        Ok(out)
+    }
+
+    /// `confusion()`: the 10×10 confusion matrix on the whole test split, `m[true][pred]`.
+    pub fn confusion(&mut self) -> Result<String, JsError> {
+        to_json(&self.trainer.confusion())
+    }
+
+    /// `history()`: every epoch record so far, `[EpochRecord...]`.
+    pub fn history(&self) -> Result<String, JsError> {
+        to_json(self.trainer.history())
+    }
+}
+
+impl WasmTrainer {
+    /// The indices as `usize`, or an error naming the first one outside the test split.
+    fn test_indices(&self, what: &str, indices: &[u32]) -> Result<Vec<usize>, JsError> {
+        let n = self.trainer.data().test.len();
+        match indices.iter().find(|&&i| i as usize >= n) {
+            Some(i) => Err(JsError::new(&format!(
+                "{what}: test index {i} is out of range; the test split has {n} samples (0 to {})",
+                n.saturating_sub(1)
+            ))),
+            None => Ok(indices.iter().map(|&i| i as usize).collect()),
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! The page, end to end, in a real headless Chromium driven as a person would
+//! drive it: keyboard on the sliders, clicks on the buttons, a real training
+//! run in real Web Workers, downloads, a shared link opened in a fresh page,
+//! and the page embedded in an iframe by a host page.
+//!
+//! Runs against `dist/` (`make dist` first; `make test-e2e` does both), served
+//! in-process by tools/serve.mjs on a free port. Uses the system Chromium
+//! (/usr/bin/chromium, from scripts/setup.sh browsers): never
+//! `npx playwright install`, which would download a browser.
+//!
+//! Kept short on purpose (2 cores, under ~3 minutes): training runs use a few
+//! hundred images and one epoch. Screenshots go to out/ (git-ignored); the
+//! default view is also copied to docs/screenshot.png for the README.
+//!
+//! Across every page the test opens it also checks that no request left the
+//! page's origin and that nothing was logged as an error.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, cp, writeFile, readFile, mkdir, copyFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "../serve.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DIST = path.join(ROOT, "dist");
+const OUT = path.join(ROOT, "out");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+const CSV_COLUMNS =
+  "run,k,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
+  "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status";
+
+let site; // temp copy of dist/ plus the embed host page
+let server;
+let origin;
+let browser;
+let context;
+const foreign = []; // requests to another origin
+const problems = []; // console errors and uncaught exceptions
+
+const EMBED_SRC = "/?embed=1&autorun=1&k=1,4&epochs=1&train=300";
+const HOST_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Embed host</title></head>
+<body>
+<h1>A tutorial page</h1>
+<iframe id="pg" title="Learning rate and batch size playground" src="${EMBED_SRC}" width="820" height="640"></iframe>
+<script>
+  window.__msgs = [];
+  window.addEventListener("message", (e) => {
+    if (e.source === document.getElementById("pg").contentWindow) window.__msgs.push(e.data);
+  });
+</script>
+</body></html>`;
+
+function watch(page) {
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    if (["data:", "blob:", "about:"].includes(url.protocol)) return;
+    if (url.origin !== origin) foreign.push(req.url());
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`uncaught on ${page.url()}: ${err.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+  return page;
+}
+
+async function newPage(viewport = { width: 1280, height: 900 }) {
+  const page = watch(await context.newPage());
+  await page.setViewportSize(viewport);
+  // Collect the page's announcements from the start.
+  await page.addInitScript(() => {
+    window.__epochs = [];
+    window.__done = [];
+    document.addEventListener("lr-batch-playground:epoch", (e) => window.__epochs.push(e.detail));
+    document.addEventListener("lr-batch-playground:done", (e) => window.__done.push(e.detail));
+  });
+  return page;
+}
+
+/** Opens a page of the site and waits until the runs table is built (wasm loaded). */
+async function open(page, query = "") {
+  await page.goto(`${origin}/${query}`);
+  await page.waitForSelector("#runs-body tr", { timeout: 30_000 });
+  return page;
+}
+
+async function rows(page) {
+  return page.$$eval("#runs-body tr", (trs) =>
+    trs.map((tr) => {
+      const cells = [...tr.children].map((c) => c.textContent.trim());
+      return { k: cells[1], batch: cells[2], lr: cells[3], epoch: cells[5], acc: cells[6], status: cells[7] };
+    }),
+  );
+}
+
+/** What the controls show: the experiment as a reader sees it. */
+async function controlValues(page) {
+  return page.evaluate(() => {
+    const v = (id) => document.getElementById(id).value;
+    return {
+      b0: document.getElementById("b0-out").textContent,
+      lr0: v("lr0"),
+      k: v("k"),
+      rule: document.querySelector('input[name="rule"]:checked')?.value,
+      warmup: v("warmup"),
+      decay: v("decay"),
+      opt: v("opt"),
+      momentum: v("momentum"),
+      epochs: v("epochs"),
+      train: v("train"),
+      dropout: v("dropout"),
+      seed: v("seed"),
+      init: v("init"),
+      norm: v("norm"),
+      x: document.querySelector('input[name="x"]:checked')?.value,
+      log: document.getElementById("log-loss").checked,
+    };
+  });
+}
+
+/** Fraction of the chart canvas that is not white, and whether a run colour is present. */
+async function chartInk(page, rgb = [0, 114, 178]) {
+  return page.evaluate((rgb) => {
+    const c = document.getElementById("chart");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    let colour = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) ink++;
+      if (Math.abs(d[i] - rgb[0]) < 12 && Math.abs(d[i + 1] - rgb[1]) < 12 && Math.abs(d[i + 2] - rgb[2]) < 12) colour++;
+    }
+    return { ink: ink / (d.length / 4), colour };
+  }, rgb);
+}
+
+/** Decodes a PNG in a blank page and returns its luminance standard deviation. */
+async function pngSpread(png) {
+  const page = await context.newPage();
+  try {
+    return await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext("2d");
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let sum = 0;
+      let sq = 0;
+      const n = d.length / 4;
+      for (let i = 0; i < d.length; i += 4) {
+        const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+        sum += y;
+        sq += y * y;
+      }
+      const mean = sum / n;
+      return Math.sqrt(sq / n - mean * mean);
+    }, png.toString("base64"));
+  } finally {
+    await page.close();
+  }
+}
+
+async function assertNotBlank(png, what) {
+  assert.ok(png.length > 20_000, `${what}: screenshot is only ${png.length} bytes`);
+  const spread = await pngSpread(png);
+  assert.ok(spread > 10, `${what}: screenshot looks blank (luminance spread ${spread.toFixed(1)})`);
+}
+
+before(async () => {
+  try {
+    await stat(path.join(DIST, "pkg"));
+    await stat(path.join(DIST, "index.html"));
+  } catch {
+    throw new Error("dist/ is missing or incomplete: run `make dist` first (or `make test-e2e`)");
+  }
+  site = await mkdtemp(path.join(tmpdir(), "lr-batch-e2e-"));
+  await cp(DIST, site, { recursive: true });
+  await writeFile(path.join(site, "embed-host.html"), HOST_PAGE);
+  server = await serve(site, 0);
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  context = await browser.newContext({ acceptDownloads: true });
+  await mkdir(OUT, { recursive: true });
+});
+
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  await new Promise((r) => (server ? server.close(r) : r()));
+  if (site) await rm(site, { recursive: true, force: true });
+});
+
+test("the default view is the article's experiment, ready to run", { timeout: 60_000 }, async () => {
+  const page = await open(await newPage());
+  const r = await rows(page);
+  assert.deepEqual(r.map((x) => x.k), ["1", "2", "3", "4", "5", "6", "7"]);
+  assert.deepEqual(r.map((x) => x.batch), ["8", "16", "24", "32", "40", "48", "56"]);
+  assert.deepEqual(r.map((x) => x.lr), ["0.001", "0.002", "0.003", "0.004", "0.005", "0.006", "0.007"]);
+  assert.ok(r.every((x) => x.status === "idle"));
+  assert.equal(await page.getAttribute('[data-preset="article"]', "aria-pressed"), "true");
+  assert.match(await page.textContent("#preset-text"), /linear/);
+  assert.equal(await page.textContent("#run-all"), "Run");
+  const c = await controlValues(page);
+  assert.deepEqual([c.b0, c.lr0, c.k, c.rule, c.opt, c.epochs], ["8", "0.001", "1-7", "linear", "sgd", "10"]);
+  // Every form control has an accessible name.
+  const unnamed = await page.$$eval("input, select, button", (els) =>
+    els
+      .filter((el) => el.type !== "hidden" && !el.closest("[hidden]"))
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.textContent.trim())
+      .map((el) => el.id || el.outerHTML.slice(0, 60)),
+  );
+  assert.deepEqual(unnamed, [], "controls without an accessible name");
+  // The empty chart (axes, panel titles) is drawn.
+  await page.waitForFunction(() => document.getElementById("chart").width > 300);
+  assert.ok((await chartInk(page)).ink > 0.01, "the chart canvas is empty");
+
+  const png = await page.screenshot({ fullPage: false, caret: "initial" });
+  await writeFile(path.join(OUT, "screenshot-default.png"), png);
+  await assertNotBlank(png, "default view");
+  await mkdir(path.join(ROOT, "docs"), { recursive: true });
+  await copyFile(path.join(OUT, "screenshot-default.png"), path.join(ROOT, "docs", "screenshot.png"));
+  await page.close();
+});
+
+test("sliders move with the keyboard; URL and per-run batch and rate follow", { timeout: 60_000 }, async () => {
+  const page = await open(await newPage());
+  const urlHas = (s) => page.waitForFunction((s) => window.location.search.includes(s), s, { timeout: 5000 });
+
+  await page.focus("#b0");
+  await page.keyboard.press("ArrowRight");
+  await urlHas("b0=16");
+  assert.equal(await page.textContent("#b0-out"), "16");
+  let r = await rows(page);
+  assert.deepEqual(r.map((x) => x.batch), ["16", "32", "48", "64", "80", "96", "112"]);
+  assert.equal(await page.getAttribute('[data-preset="article"]', "aria-pressed"), "false");
+
+  await page.keyboard.press("End");
+  await urlHas("b0=full");
+  assert.equal(await page.getAttribute("#b0", "aria-valuetext"), "full batch");
+  r = await rows(page);
+  assert.ok(r.every((x) => /^8000 \(all\)$/.test(x.batch)), `full batch rows: ${r.map((x) => x.batch)}`);
+
+  await page.keyboard.press("Home");
+  await urlHas("b0=1&");
+  r = await rows(page);
+  assert.deepEqual(r.map((x) => x.batch), ["1", "2", "3", "4", "5", "6", "7"]);
+
+  // η0: one notch right on the logarithmic slider is 0.0012; the linear rule scales it.
+  await page.focus("#lr0-range");
+  await page.keyboard.press("ArrowRight");
+  await urlHas("lr0=0.0012");
+  assert.equal(await page.inputValue("#lr0"), "0.0012");
+  assert.equal(await page.getAttribute("#lr0-range", "aria-valuetext"), "0.0012");
+  r = await rows(page);
+  assert.deepEqual(r.slice(0, 3).map((x) => x.lr), ["0.0012", "0.0024", "0.0036"]);
+
+  // The exact value box.
+  await page.fill("#lr0", "0.003");
+  await page.press("#lr0", "Enter");
+  await urlHas("lr0=0.003");
+  r = await rows(page);
+  assert.equal(r[1].lr, "0.006");
+
+  // An invalid value is refused with a message, and changes nothing.
+  await page.fill("#lr0", "abc");
+  await page.press("#lr0", "Enter");
+  await page.waitForSelector("#form-error:not([hidden])");
+  assert.match(await page.textContent("#form-error"), /lr0/);
+  assert.equal(await page.getAttribute("#lr0", "aria-invalid"), "true");
+  assert.ok(page.url().includes("lr0=0.003"));
+
+  // k: the slider compares k = 1 with one larger k.
+  await page.focus("#k-range");
+  await page.keyboard.press("ArrowRight");
+  await urlHas("k=1,8");
+  r = await rows(page);
+  assert.deepEqual(r.map((x) => [x.k, x.batch, x.lr]), [["1", "1", "0.003"], ["8", "8", "0.024"]]);
+  await page.keyboard.press("End");
+  await urlHas("k=1,256");
+
+  // Scaling rule radios with the keyboard: arrows move within the group.
+  await page.focus("#rule-linear");
+  await page.keyboard.press("ArrowRight");
+  await urlHas("rule=sqrt");
+  r = await rows(page);
+  assert.equal(r[1].lr, "0.048"); // √256 · 0.003
+
+  // A sweep typed as a list.
+  await page.fill("#k", "1-256*4");
+  await page.press("#k", "Enter");
+  await urlHas("k=1,4,16,64,256");
+  assert.equal((await rows(page)).length, 5);
+  await page.close();
+});
+
+test("a short experiment trains in workers, draws, announces, exports and shares", { timeout: 120_000 }, async () => {
+  const page = await open(await newPage(), "?k=1,2&epochs=1&train=400");
+  assert.equal((await rows(page)).length, 2);
+  await page.click("#run-all");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+  const epochs = await page.evaluate(() => window.__epochs);
+  const done = await page.evaluate(() => window.__done[0]);
+  assert.equal(epochs.length, 2, JSON.stringify(epochs));
+  assert.deepEqual(epochs.map((e) => e.k).sort(), [1, 2]);
+  for (const e of epochs) {
+    assert.equal(e.type, "lr-batch-playground:epoch");
+    assert.equal(e.epoch, 1);
+    assert.equal(e.status, "done");
+    assert.ok(e.testAcc > 0.15 && e.testAcc <= 1, `accuracy ${e.testAcc}`);
+    assert.ok(e.wallMs > 0);
+    assert.equal(e.batch, 8 * e.k);
+    assert.equal(e.samples, 400);
+  }
+  assert.deepEqual(done.runs.map((r) => r.status), ["done", "done"]);
+
+  // The table shows the event's accuracy, and the run is marked done.
+  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "done"));
+  const r = await rows(page);
+  for (const e of epochs) {
+    const row = r.find((x) => x.k === String(e.k));
+    assert.equal(row.acc, `${(100 * e.testAcc).toFixed(1)}%`);
+    assert.equal(row.epoch, "1 / 1");
+  }
+
+  // The chart has curves in the first run's colour (Okabe–Ito blue).
+  await page.waitForTimeout(400); // one throttled redraw
+  const ink = await chartInk(page);
+  assert.ok(ink.colour > 50, `no curve pixels in the run colour (${ink.colour})`);
+
+  // The live view: predictions for 24 digits and a confusion matrix over the test split.
+  await page.waitForFunction(() => document.querySelectorAll("#digits .digit-label").length === 24
+    && [...document.querySelectorAll("#digits .digit-label")].every((l) => l.textContent !== ""));
+  const total = await page.$$eval("#confusion td", (tds) => tds.reduce((a, td) => a + Number(td.textContent || 0), 0));
+  assert.equal(total, 2000);
+  const wrong = await page.$$eval("#digits .digit.wrong .digit-truth", (els) => els.map((e) => e.textContent));
+  assert.ok(wrong.every((t) => /^true \d$/.test(t)));
+
+  // CSV export.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  assert.equal(download.suggestedFilename(), "lr-batch-playground.csv");
+  const csv = (await readFile(await download.path(), "utf8")).trim().split(/\r?\n/);
+  assert.equal(csv[0], CSV_COLUMNS);
+  assert.equal(csv.length - 1, 2, "rows = runs × epochs");
+  const header = csv[0].split(",");
+  for (const line of csv.slice(1)) {
+    const cells = line.split(",");
+    const k = Number(cells[header.indexOf("k")]);
+    const e = epochs.find((x) => x.k === k);
+    assert.equal(Number(cells[header.indexOf("test_acc")]), e.testAcc);
+    assert.equal(cells[header.indexOf("status")], "done");
+    assert.equal(cells[header.indexOf("train")], "400");
+  }
+
+  // PNG export.
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+  assert.equal(png.suggestedFilename(), "lr-batch-playground.png");
+  const pngBytes = await readFile(await png.path());
+  assert.equal(pngBytes.subarray(1, 4).toString(), "PNG");
+
+  // Share: change the view, copy the link, open it in a fresh page: same experiment.
+  await page.check("#x-steps");
+  await page.check("#log-loss");
+  await page.click("#copy-link");
+  await page.waitForFunction(() => document.getElementById("share-status").textContent !== "");
+  const link = await page.inputValue("#share-url");
+  assert.ok(link.startsWith(origin), link);
+  assert.match(link, /x=steps/);
+  assert.match(link, /log=1/);
+  const before = await controlValues(page);
+  const again = await open(await newPage(), link.slice(origin.length + 1));
+  assert.deepEqual(await controlValues(again), before);
+  assert.deepEqual((await rows(again)).map((x) => [x.k, x.batch, x.lr]), r.map((x) => [x.k, x.batch, x.lr]));
+  await again.close();
+  await page.close();
+});
+
+test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
+  const page = await open(await newPage(), "?k=1,2&epochs=10&train=2000");
+  const status = (i) => page.textContent(`#runs-body tr:nth-child(${i + 1}) .badge`);
+  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // start run k=1 alone
+  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "running", null, { timeout: 30_000 });
+  assert.equal(await status(1), "idle");
+  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // pause
+  assert.equal(await status(0), "paused");
+  assert.equal(await page.textContent("#run-all"), "Run"); // run k=2 is still idle
+  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // resume
+  assert.equal(await status(0), "running");
+  await page.click('#runs-body button[data-action="stop"][data-run="0"]');
+  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "stopped");
+  await page.click('#runs-body button[data-action="reset"][data-run="0"]');
+  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "idle");
+  // The whole experiment: start, pause, resume, stop.
+  await page.click("#run-all");
+  await page.waitForFunction(() => document.getElementById("run-all").textContent === "Pause");
+  await page.click("#run-all");
+  await page.waitForFunction(() => document.getElementById("run-all").textContent === "Resume");
+  await page.click("#run-all");
+  await page.click("#stop-all");
+  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "stopped"));
+  // Once when run k=1 ended alone, once when the whole experiment ended.
+  await page.waitForFunction(() => window.__done.length === 2);
+  await page.close();
+});
+
+test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, async () => {
+  const page = await newPage({ width: 900, height: 760 });
+  await page.goto(`${origin}/embed-host.html`);
+  await page.waitForFunction(() => window.__msgs.some((m) => m && m.type === "lr-batch-playground:done"), null, {
+    timeout: 80_000,
+  });
+  const msgs = await page.evaluate(() => window.__msgs);
+  const epochs = msgs.filter((m) => m.type === "lr-batch-playground:epoch");
+  assert.deepEqual(epochs.map((m) => m.k).sort((a, b) => a - b), [1, 4]);
+  for (const m of epochs) {
+    for (const key of ["run", "k", "batch", "lr", "epoch", "step", "samples", "wallMs", "trainLoss", "testLoss", "testAcc", "status"]) {
+      assert.ok(key in m, `epoch message without ${key}`);
+    }
+  }
+  const done = msgs.find((m) => m.type === "lr-batch-playground:done");
+  assert.equal(done.runs.length, 2);
+  // The embedded layout: the chart, no presets or live view.
+  const frame = page.frame({ url: /embed=1/ });
+  assert.ok(await frame.isVisible("#chart"));
+  assert.ok(!(await frame.isVisible("#presets-section")));
+  assert.ok(!(await frame.isVisible("#live-section")));
+  assert.ok(await frame.isVisible("#full-link"));
+  await frame.waitForTimeout(400);
+  const png = await page.locator("#pg").screenshot({ caret: "initial" });
+  await writeFile(path.join(OUT, "screenshot-embed.png"), png);
+  await assertNotBlank(png, "embed view");
+  await page.close();
+});
+
+test("invalid URL parameters show a notice, inject nothing, and the page still works", { timeout: 60_000 }, async () => {
+  const page = await open(await newPage(), "?lr0=abc&bogus=<img src=x onerror=alert(1)>&x=sideways");
+  const notices = await page.$$eval("#notices .notice", (els) => els.map((e) => e.textContent));
+  assert.equal(await page.getAttribute("#notices", "role"), "status");
+  assert.ok(notices.some((t) => t.includes("lr0")), notices.join(" | "));
+  assert.ok(notices.some((t) => t.includes("bogus") && t.includes("<img")), "the bad key is shown as text");
+  assert.ok(notices.some((t) => t.includes("x =")), notices.join(" | "));
+  assert.equal(await page.$$eval("img", (els) => els.length), 0, "an <img> was injected");
+  // Defaults where the values were bad: the article's experiment.
+  const r = await rows(page);
+  assert.equal(r.length, 7);
+  assert.equal(r[0].lr, "0.001");
+  // Still interactive.
+  await page.click('[data-preset="adam"]');
+  assert.equal((await rows(page)).length, 3);
+  assert.match(page.url(), /opt=adam/);
+  await page.close();
+});
+
+test("no request left the origin and nothing was logged as an error", () => {
+  assert.deepEqual(foreign, [], "requests outside the page's origin");
+  assert.deepEqual(problems, [], "console errors or uncaught exceptions");
+});

@@ -1,0 +1,116 @@
+//! The learning-curve canvas: sizing and throttled redraws around the wasm
+//! `drawChart`, which draws every panel (plotters, the same code as the CLI's
+//! SVG). This module computes no scale and draws no line itself.
+//!
+//! Sizing: the canvas fills its box's width; its height follows the layout
+//! drawChart picks (2×2 panels when the canvas is wider than it is tall and at
+//! least 560 px, else one column of four, as on a phone). The backing store is
+//! CSS size × devicePixelRatio and the font scale is devicePixelRatio, so text
+//! is sharp and the same apparent size on every screen.
+//!
+//! Redraws: `invalidate()` may be called on every worker message; the drawing
+//! happens at most every MIN_INTERVAL_MS, in a requestAnimationFrame callback,
+//! so a 64-run sweep cannot flood the main thread.
+
+const MIN_INTERVAL_MS = 250;
+const NARROW_PX = 600; // below this CSS width: one column of panels
+
+export class ChartView {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {(canvas: HTMLCanvasElement, curves: string, options: string) => void} drawChart
+   * @param {() => {curves: object[], options: object}} source  what to draw, asked at draw time
+   */
+  constructor(canvas, drawChart, source) {
+    this.canvas = canvas;
+    this.drawChart = drawChart;
+    this.source = source;
+    this.lastDraw = -Infinity;
+    this.frame = 0;
+    this.timer = 0;
+    this.drawn = false;
+    this.onError = null;
+    this.observer = new ResizeObserver(() => this.invalidate(true));
+    this.observer.observe(canvas.parentElement);
+  }
+
+  /** Asks for a redraw; `now` skips the throttle (resize, option change). */
+  invalidate(now = false) {
+    if (now) this.lastDraw = -Infinity;
+    if (this.frame || this.timer) {
+      if (now && this.timer) {
+        clearTimeout(this.timer);
+        this.timer = 0;
+        this.frame = requestAnimationFrame(() => this.draw());
+      }
+      return;
+    }
+    const wait = this.lastDraw + MIN_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.frame = requestAnimationFrame(() => this.draw());
+    } else {
+      this.timer = setTimeout(() => {
+        this.timer = 0;
+        this.frame = requestAnimationFrame(() => this.draw());
+      }, wait);
+    }
+  }
+
+  /** Draws now (also used before exporting a PNG). */
+  draw() {
+    this.frame = 0;
+    this.lastDraw = performance.now();
+    const box = this.canvas.parentElement;
+    const cssW = Math.max(280, Math.floor(box.clientWidth));
+    const narrow = cssW < NARROW_PX;
+    // Four stacked panels on a phone; a 2×2 grid otherwise (kept under ~0.62 of the width
+    // so drawChart picks two columns: it needs width ≥ 1.1 × height).
+    const cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(720, Math.max(420, cssW * 0.62)));
+    const dpr = Math.min(3, window.devicePixelRatio || 1);
+    const w = Math.round(cssW * dpr);
+    const h = Math.round(cssH * dpr);
+    this.canvas.style.height = `${cssH}px`;
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    const { curves, options } = this.source();
+    try {
+      this.drawChart(this.canvas, JSON.stringify(curves), JSON.stringify({ ...options, font: dpr }));
+      this.drawn = true;
+    } catch (err) {
+      this.onError?.(err);
+    }
+  }
+
+  /** The chart as a PNG Blob (drawn fresh first). */
+  async png() {
+    this.draw();
+    return new Promise((resolve, reject) =>
+      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the canvas could not be encoded"))), "image/png"),
+    );
+  }
+}
+
+/**
+ * Wraps `fn` so that calling it often runs it at most every `ms`, in an
+ * animation frame (the table and summary refresh this way, like the chart).
+ */
+export function throttledFrame(fn, ms = MIN_INTERVAL_MS) {
+  let last = -Infinity;
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    const wait = Math.max(0, last + ms - performance.now());
+    setTimeout(
+      () =>
+        requestAnimationFrame(() => {
+          pending = false;
+          last = performance.now();
+          fn();
+        }),
+      wait,
+    );
+  };
+}

@@ -1,0 +1,183 @@
+//! The settings form <-> the experiment config.
+//!
+//! Every control speaks in the URL's own words: a change is reported as
+//! (key, text), e.g. ("lr0", "0.003") or ("k", "1,8"), and the caller parses it
+//! with the wasm `parseQuery` on top of the current experiment. So a typed
+//! value, a slider position and a shared link all go through the one parser and
+//! validator (src/config.rs); this module only maps slider positions to values
+//! and values back to positions.
+//!
+//! Sliders (all keyboard-operable native ranges, each with a visible value and
+//! aria-valuetext):
+//!   B0   positions 0..10 → 1, 2, 4, … 1024; 11 → full batch
+//!   η0   41 positions, 10 per decade (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 ×10^e) from 1e-4 to 1;
+//!        the text box beside it takes any value
+//!   k    1..16 in steps of 1, then 20 … 256 roughly logarithmically; it sets the
+//!        run list to "1,K" (k = 1 against one larger k); the list box takes any sweep
+
+const LR_MANTISSAS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+export const LR_STEPS = [];
+for (let e = -4; e < 0; e++) for (const m of LR_MANTISSAS) LR_STEPS.push(Number((m * 10 ** e).toPrecision(3)));
+LR_STEPS.push(1);
+
+export const K_STEPS = [...Array.from({ length: 16 }, (_, i) => i + 1), 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256];
+const B0_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 0]; // 0 = full
+
+/** Index of the step closest to v on a log scale. */
+function nearestLog(steps, v) {
+  let best = 0;
+  let bestD = Infinity;
+  steps.forEach((s, i) => {
+    const d = Math.abs(Math.log(s) - Math.log(v));
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** A number for people: at most 3 significant digits, no exponent for usual values. */
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  if (v === 0) return "0";
+  const s = Number(v.toPrecision(digits));
+  return Math.abs(s) < 1e-4 ? s.toExponential(digits - 1) : String(s);
+}
+
+export class Controls {
+  /**
+   * @param {HTMLFormElement} form
+   * @param {(key: string, text: string, source: HTMLElement) => void} onChange
+   */
+  constructor(form, onChange) {
+    this.form = form;
+    this.onChange = onChange;
+    const $ = (id) => form.querySelector(`#${id}`);
+    this.el = {
+      b0: $("b0"),
+      b0Out: $("b0-out"),
+      lr0: $("lr0"),
+      lr0Range: $("lr0-range"),
+      kRange: $("k-range"),
+      kOut: $("k-out"),
+      k: $("k"),
+      warmup: $("warmup"),
+      decay: $("decay"),
+      opt: $("opt"),
+      momentum: $("momentum"),
+      epochs: $("epochs"),
+      train: $("train"),
+      trainHelp: form.querySelector("#train-help"),
+      dropout: $("dropout"),
+      dropoutOut: $("dropout-out"),
+      seed: $("seed"),
+      init: $("init"),
+      norm: $("norm"),
+      error: $("form-error"),
+    };
+    this.el.lr0Range.max = String(LR_STEPS.length - 1);
+    this.el.kRange.max = String(K_STEPS.length - 1);
+    this.el.b0.max = String(B0_STEPS.length - 1);
+    this.wire();
+  }
+
+  wire() {
+    const { el } = this;
+    const emit = (key, text, src) => this.onChange(key, text, src);
+    // Sliders apply while they move: every position is a valid value.
+    el.b0.addEventListener("input", () => {
+      const b = B0_STEPS[Number(el.b0.value)];
+      emit("b0", b === 0 ? "full" : String(b), el.b0);
+    });
+    el.lr0Range.addEventListener("input", () => emit("lr0", String(LR_STEPS[Number(el.lr0Range.value)]), el.lr0Range));
+    el.kRange.addEventListener("input", () => {
+      const k = K_STEPS[Number(el.kRange.value)];
+      emit("k", k === 1 ? "1" : `1,${k}`, el.kRange);
+    });
+    el.dropout.addEventListener("input", () => emit("dropout", String(Number(el.dropout.value)), el.dropout));
+    // Text and number boxes apply on commit (Enter, blur, spinner), not per keystroke.
+    for (const key of ["lr0", "k", "warmup", "momentum", "epochs", "train", "seed"]) {
+      el[key].addEventListener("change", () => emit(key, el[key].value.trim(), el[key]));
+      el[key].addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          emit(key, el[key].value.trim(), el[key]);
+        }
+      });
+    }
+    for (const key of ["decay", "opt", "init", "norm"]) {
+      el[key].addEventListener("change", () => emit(key, el[key].value, el[key]));
+    }
+    for (const radio of this.form.querySelectorAll('input[name="rule"]')) {
+      radio.addEventListener("change", () => radio.checked && emit("rule", radio.value, radio));
+    }
+    this.form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  /**
+   * Shows `config` in every control.
+   * @param {object} config
+   * @param {{kText: string, nTrainAvail?: number}} extra  the k list as text (as typed, or the
+   *   canonical form from configToQuery) and the training images available, if known
+   */
+  set(config, { kText, nTrainAvail }) {
+    const { el } = this;
+    const b0Pos = config.b0 === 0 ? B0_STEPS.length - 1 : nearestLog(B0_STEPS.slice(0, -1), config.b0);
+    el.b0.value = String(b0Pos);
+    const b0Text = config.b0 === 0 ? "full batch" : String(config.b0);
+    el.b0Out.textContent = b0Text;
+    el.b0.setAttribute("aria-valuetext", config.b0 === 0 ? "full batch" : `${config.b0} images`);
+
+    el.lr0Range.value = String(nearestLog(LR_STEPS, config.lr0));
+    el.lr0Range.setAttribute("aria-valuetext", String(config.lr0));
+    el.lr0.value = String(config.lr0);
+
+    const kMax = Math.max(...config.k);
+    el.kRange.value = String(nearestLog(K_STEPS, Math.min(kMax, 256)));
+    el.kOut.textContent = config.k.length > 1 ? `${config.k.length} runs, up to ${kMax}` : String(kMax);
+    el.kRange.setAttribute(
+      "aria-valuetext",
+      config.k.length === 1 ? `k = ${config.k[0]}` : `${config.k.length} runs, largest k = ${kMax}`,
+    );
+    el.k.value = kText;
+
+    for (const radio of this.form.querySelectorAll('input[name="rule"]')) radio.checked = radio.value === config.rule;
+    el.warmup.value = String(config.warmup);
+    el.warmup.max = String(config.epochs);
+    el.decay.value = config.decay;
+    el.opt.value = config.opt;
+    el.momentum.value = String(config.momentum);
+    const usesMomentum = config.opt === "momentum" || config.opt === "nesterov";
+    el.momentum.disabled = !usesMomentum;
+    el.momentum.closest(".field").classList.toggle("muted", !usesMomentum);
+    el.epochs.value = String(config.epochs);
+    el.train.value = String(config.train);
+    if (nTrainAvail) {
+      el.trainHelp.textContent =
+        config.train > nTrainAvail
+          ? `Only ${nTrainAvail.toLocaleString("en")} training images are available; all of them are used.`
+          : `Of ${nTrainAvail.toLocaleString("en")} available; the test set is fixed.`;
+    }
+    el.dropout.value = String(config.dropout);
+    el.dropoutOut.textContent = String(config.dropout);
+    el.dropout.setAttribute("aria-valuetext", `${Math.round(config.dropout * 100)} percent`);
+    el.seed.value = String(config.seed);
+    el.init.value = config.init;
+    el.norm.value = config.norm;
+  }
+
+  /** Shows problems (from parseQuery) and marks the control; empty list clears. */
+  showErrors(messages, source) {
+    const { el } = this;
+    for (const bad of this.form.querySelectorAll('[aria-invalid="true"]')) bad.removeAttribute("aria-invalid");
+    if (!messages.length) {
+      el.error.hidden = true;
+      el.error.textContent = "";
+      return;
+    }
+    el.error.textContent = messages.join(" · ");
+    el.error.hidden = false;
+    source?.setAttribute("aria-invalid", "true");
+  }
+}

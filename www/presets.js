@@ -1,0 +1,85 @@
+//! The preset experiments: one click each, one short paragraph each.
+//!
+//! A preset is a URL query over the experiment's own keys (the same text a
+//! shared link carries), so it is parsed and validated by the wasm
+//! `parseQuery` like any link: every key a preset leaves out takes the
+//! experiment's default. Nothing here knows the parameter table or its ranges.
+//! The first preset is the page's first-visit default.
+//!
+//! Deliberately no page options (x axis, log scale) in presets: a preset is an
+//! experiment, and the view is the reader's choice.
+
+/** @type {{id: string, name: string, query: string, text: string}[]} */
+export const PRESETS = [
+  {
+    id: "article",
+    name: "The article",
+    query: "b0=8&lr0=0.001&k=1-7&rule=linear&opt=sgd&epochs=10",
+    text:
+      "The article's setting: base batch 8 and learning rate 0.001, plain SGD, 10 epochs. " +
+      "Seven runs use batches 8, 16, … 56 with learning rates 0.001, 0.002, … 0.007 (the linear rule). " +
+      "Plotted against epochs the curves should nearly coincide, although the run with k = 7 " +
+      "takes seven times fewer steps. Switch the x axis to steps to see that.",
+  },
+  {
+    id: "no-scaling",
+    name: "No scaling",
+    query: "b0=8&lr0=0.001&k=1-7&rule=none&opt=sgd&epochs=10",
+    text:
+      "The same seven batch sizes, but every run keeps the learning rate 0.001. " +
+      "A larger batch then takes fewer steps of the same size per epoch, so per epoch it learns less " +
+      "and the curves fan out. This gap is what the linear rule closes.",
+  },
+  {
+    id: "sqrt",
+    name: "√k rule",
+    query: "b0=8&lr0=0.001&k=1-7&rule=sqrt&opt=sgd&epochs=10",
+    text:
+      "Scale the learning rate by √k instead of k: this keeps the variance of each update the same as " +
+      "with batch 8. It lies between no scaling and the linear rule, so expect the larger batches to " +
+      "trail k = 1 a little, less than without scaling.",
+  },
+  {
+    id: "warmup",
+    name: "Warmup (Goyal et al.)",
+    query: "b0=8&lr0=0.01&k=1,8,32&rule=linear&warmup=2&opt=sgd&epochs=8",
+    text:
+      "Goyal et al. trained ImageNet with batches of 8192 by scaling the learning rate linearly and " +
+      "raising it gradually over the first epochs. Here η0 = 0.01 and k = 1, 8, 32, so the largest run " +
+      "ends at η = 0.32; during the first 2 epochs each run's rate climbs step by step from 0.01 to its " +
+      "target. Set warmup to 0 to see what the warmup protects against.",
+  },
+  {
+    id: "adam",
+    name: "Does Adam need rescaling?",
+    query: "b0=8&lr0=0.001&k=1,4,16&rule=none&opt=adam&epochs=10",
+    text:
+      "Adam divides every step by a running estimate of the gradient's size, so its step length depends " +
+      "much less on the batch than SGD's. Here batches 8, 32 and 128 all keep η = 0.001. " +
+      "Compare the curves, then switch the rule to linear or √k and run again.",
+  },
+  {
+    id: "gd-vs-sgd",
+    name: "Batch GD vs SGD vs mini-batch",
+    query: "b0=1&lr0=0.01&k=1,32,2000&rule=sqrt&opt=sgd&epochs=3&train=2000",
+    text:
+      "One experiment has one base batch, so this one sets B0 = 1 and k = 1, 32, 2000 on 2,000 training " +
+      "images: stochastic gradient descent (one image per step), a mini-batch of 32, and full-batch " +
+      "gradient descent (all 2,000 images, one step per epoch). The √k rule gives them η = 0.01, 0.057 " +
+      "and 0.45. Look at the x axis in steps and in wall time too: full batch makes smooth but very few steps.",
+  },
+  {
+    id: "breaks",
+    name: "Where linear scaling breaks",
+    query: "b0=8&lr0=0.01&k=1-256*2&rule=linear&opt=sgd&epochs=3",
+    text:
+      "The linear rule assumes k small steps act like one step k times larger. With η0 = 0.01 and k " +
+      "doubling from 1 to 256 (batches up to 2048, η up to 2.56), that stops being true: the largest " +
+      "runs fall behind or diverge, which is marked with a cross on the chart.",
+  },
+];
+
+/** The preset with this id, or undefined. */
+export function presetById(id) {
+  return PRESETS.find((p) => p.id === id);
+}

@@ -1,0 +1,136 @@
+//! The page's state <-> the URL query string.
+//!
+//! The experiment itself (b0, lr0, k, rule, …) is parsed, validated and
+//! written by the wasm `parseQuery` / `configToQuery` / `validateConfig`,
+//! which derive from the one parameter table in `src/config.rs`; this module
+//! never checks a range or lists a parameter of the experiment. It only adds
+//! the page's own keys, which are not part of an experiment:
+//!
+//!   preset=ID      start from this preset; explicit keys after it override
+//!   x=epoch|samples|steps|time   the chart's x axis
+//!   log=1          losses on a log scale
+//!   embed=1        compact layout for an iframe
+//!   autorun=1      start training as soon as the page is ready
+//!
+//! Page default: a link without `k` and without `preset` is the article's
+//! experiment (k = 1-7), so the bare URL opens ready to run. Written links
+//! therefore always carry `k`, so that reading them back gives the same runs.
+//!
+//! Every problem (unknown key, bad value, unknown preset) becomes a notice
+//! object {param, value, message}; the caller shows it as text, never as HTML.
+
+import { PRESETS, presetById } from "./presets.js";
+
+export const PAGE_KEYS = ["preset", "x", "embed", "autorun", "log"];
+export const X_AXES = ["epoch", "samples", "steps", "time"];
+const DEFAULT_PRESET = PRESETS[0];
+
+function flag(v) {
+  return v === "" || v === "1" || v === "true" || v === "yes" || v === "on";
+}
+function isFlagText(v) {
+  return ["", "0", "1", "true", "false", "yes", "no", "on", "off"].includes(v);
+}
+
+/**
+ * Reads a query string (`?a=1&b=2` or `a=1&b=2`).
+ * @returns {{config: object, view: {x: string, log: boolean, embed: boolean, autorun: boolean},
+ *            errors: {param: string, value: string, message: string}[]}}
+ */
+export function readQuery(wasm, search) {
+  const raw = search.replace(/^\?/, "");
+  const params = new URLSearchParams(raw);
+  const errors = [];
+  const view = { x: "epoch", log: false, embed: false, autorun: false };
+
+  const x = params.get("x");
+  if (x !== null) {
+    const norm = x === "epochs" ? "epoch" : x;
+    if (X_AXES.includes(norm)) view.x = norm;
+    else errors.push({ param: "x", value: x, message: `unknown x axis; allowed: ${X_AXES.join(", ")}` });
+  }
+  for (const key of ["log", "embed", "autorun"]) {
+    const v = params.get(key);
+    if (v === null) continue;
+    if (!isFlagText(v.toLowerCase())) {
+      errors.push({ param: key, value: v, message: "allowed: 1 or 0" });
+    } else {
+      view[key] = flag(v.toLowerCase());
+    }
+  }
+
+  // The experiment: the preset's keys first, the link's own keys after them
+  // (parseQuery applies keys in order, so the link's keys win).
+  let base = "";
+  const presetId = params.get("preset");
+  if (presetId !== null) {
+    const p = presetById(presetId);
+    if (p) base = p.query;
+    else {
+      errors.push({
+        param: "preset",
+        value: presetId,
+        message: `unknown preset; known: ${PRESETS.map((q) => q.id).join(", ")}`,
+      });
+    }
+  }
+  if (!base && !params.has("k")) base = DEFAULT_PRESET.query;
+  const parsed = JSON.parse(wasm.parseQuery(base ? `${base}&${raw}` : raw, PAGE_KEYS.join(",")));
+  errors.push(...parsed.errors);
+  return { config: parsed.config, view, errors };
+}
+
+/** The query string (without `?`) of a config and the view options. */
+export function writeQuery(wasm, config, view) {
+  const parts = [];
+  const preset = matchPreset(wasm, config);
+  if (preset) parts.push(`preset=${preset.id}`);
+  let q = wasm.configToQuery(JSON.stringify(config));
+  // configToQuery leaves out keys at their default; k's default (1) is not
+  // the page's default (1-7), so k is always written.
+  if (!/(^|&)k=/.test(q)) q = q ? `${q}&k=1` : "k=1";
+  parts.push(q);
+  if (view.x && view.x !== "epoch") parts.push(`x=${view.x}`);
+  if (view.log) parts.push("log=1");
+  if (view.embed) parts.push("embed=1");
+  if (view.autorun) parts.push("autorun=1");
+  return parts.filter(Boolean).join("&");
+}
+
+/** Replaces the address bar's query (no new history entry). */
+export function replaceUrl(query) {
+  const url = new URL(window.location.href);
+  url.search = query ? `?${query}` : "";
+  try {
+    window.history.replaceState(null, "", url);
+  } catch {
+    // Some sandboxed iframes forbid it; the link is still shown by "Copy link".
+  }
+  return url.href;
+}
+
+const presetConfigs = new Map();
+
+/** The parsed config of a preset (cached). */
+export function presetConfig(wasm, preset) {
+  if (!presetConfigs.has(preset.id)) {
+    presetConfigs.set(preset.id, JSON.parse(wasm.parseQuery(preset.query, "")).config);
+  }
+  return structuredClone(presetConfigs.get(preset.id));
+}
+
+/** The first preset whose experiment equals `config`, or undefined. */
+export function matchPreset(wasm, config) {
+  const key = canonical(config);
+  return PRESETS.find((p) => canonical(presetConfig(wasm, p)) === key);
+}
+
+function canonical(config) {
+  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
+}
+
+/** A notice's text for an error object from parseQuery / validateConfig / readQuery. */
+export function errorText(e) {
+  const value = e.value === undefined || e.value === "" ? "" : ` = “${String(e.value).slice(0, 80)}”`;
+  return `${e.param}${value}: ${e.message}`;
+}
