@@ -70,7 +70,7 @@ sweep: data
 	cargo run --release --bin sweep -- --k 1-7 --rule linear --epochs 10 --out out/sweep
 
 bench: data
-	cargo run --release --example bench
+	cargo bench --bench train
 
 clean:
 	rm -rf target pkg dist out

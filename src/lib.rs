@@ -14,6 +14,7 @@ pub mod kernels;
 pub mod metrics;
 pub mod model;
 pub mod nn;
+pub mod noise;
 pub mod optim;
 pub mod plot;
 pub mod rng;

@@ -15,6 +15,14 @@
 //! `schedule.rs`). After the last batch the test split is evaluated and an
 //! [`EpochRecord`] is pushed.
 //!
+//! Noise scale: every step feeds the squared norm of its batch gradient to
+//! `noise.rs`'s two-batch-size estimator; a few times per epoch a probe of
+//! [`PROBE_SIZE`] random training samples (from its own stream, so training is
+//! unchanged) adds per-example gradient norms at the current weights. Batches
+//! under `noise::MIN_BIG` are too small for the large-batch side, so then the
+//! probe also takes one batch of that size. The smoothed B_simple goes into
+//! each record.
+//!
 //! Divergence: a mini-batch loss that is NaN, infinite or above
 //! [`DIVERGENCE_LOSS`] stops the run before the update is applied; the run's
 //! status becomes `diverged` and a final record for the partial epoch says so.
@@ -25,6 +33,7 @@ use crate::config::{Config, ConfigError};
 use crate::data::Split;
 use crate::metrics::{EpochRecord, Status};
 use crate::model::Model;
+use crate::noise::{sq_norm, NoiseScale, MIN_BIG};
 use crate::optim::Optimizer;
 use crate::rng::{streams, Rng};
 use crate::schedule::RunPlan;
@@ -33,6 +42,11 @@ use crate::schedule::RunPlan;
 /// ten classes is ln 10 ≈ 2.3; a network that trains never gets near 100 again
 /// once there, and past it the logits overflow soon after.
 pub const DIVERGENCE_LOSS: f32 = 100.0;
+
+/// Per-example gradients per noise-scale probe.
+pub const PROBE_SIZE: usize = 64;
+/// Noise probes per epoch (fewer on training sets under 4,000 samples).
+const PROBES_PER_EPOCH: u64 = 4;
 
 pub struct Trainer {
     cfg: Config,
@@ -55,9 +69,28 @@ pub struct Trainer {
     diverged_at: Option<u64>,
     history: Vec<EpochRecord>,
     step_losses: Vec<f32>,
+    probe_rng: Rng,
+    /// Steps between two noise probes.
+    probe_every: u64,
+    noise: NoiseScale,
+    /// Whether the training batch is big enough to be the estimator's large batch.
+    noise_from_steps: bool,
     // Reused batch buffers (no allocation per step).
     x: Vec<f32>, // (B, 784)
     y: Vec<u8>,  // (B)
+}
+
+/// The estimator for a run: the large batch is the training batch when it is
+/// at least `MIN_BIG`, else the probe batch; EMAs span about an epoch.
+fn noise_estimator(plan: &RunPlan) -> NoiseScale {
+    let big = plan.batch.max(MIN_BIG);
+    let steps = plan.steps_per_epoch() as f64;
+    let beta_big = if plan.batch >= MIN_BIG {
+        (1.0 - 2.0 / steps).clamp(0.0, 0.99)
+    } else {
+        0.7
+    };
+    NoiseScale::new(big, 0.9, beta_big)
 }
 
 /// What a call to [`Trainer::step`] did.
@@ -103,6 +136,14 @@ impl Trainer {
             diverged_at: None,
             history: Vec::new(),
             step_losses: Vec::new(),
+            probe_rng: Rng::stream(cfg.seed, streams::PROBE),
+            // Fewer probes on small training sets so the probes (single-sample
+            // passes) stay a small share of the work.
+            probe_every: plan
+                .steps_per_epoch()
+                .div_ceil((n_train as u64 / 1000).clamp(1, PROBES_PER_EPOCH)),
+            noise: noise_estimator(&plan),
+            noise_from_steps: plan.batch >= MIN_BIG,
             x: Vec::with_capacity(plan.batch * crate::model::INPUT),
             y: Vec::with_capacity(plan.batch),
             cfg,
@@ -219,6 +260,9 @@ impl Trainer {
             self.finish_epoch(lr);
             return None;
         }
+        if self.noise_from_steps && end - self.pos == self.plan.batch {
+            self.noise.add_batch(sq_norm(self.model.grads()));
+        }
         let (params, grads) = self.model.params_and_grads();
         self.opt.step(params, grads, lr as f32);
         self.step += 1;
@@ -227,6 +271,9 @@ impl Trainer {
         self.epoch_batches += 1;
         self.step_losses.push(loss);
         self.pos = end;
+        if self.step % self.probe_every == 0 {
+            self.probe_noise();
+        }
         if self.pos == n {
             self.pos = 0;
             self.epoch += 1;
@@ -255,12 +302,39 @@ impl Trainer {
             train_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
             test_loss,
             test_acc,
-            noise_scale: f64::NAN,
+            noise_scale: self.noise.value(),
             wall_ms: 0.0,
             status: self.status,
         });
         self.epoch_loss_sum = 0.0;
         self.epoch_batches = 0;
+    }
+
+    /// The smoothed gradient noise scale B_simple so far (NaN before the first probe).
+    pub fn noise_scale(&self) -> f64 {
+        self.noise.value()
+    }
+
+    /// One noise-scale probe: per-example gradients of random training samples
+    /// (and a batch of `MIN_BIG` when the training batch is smaller). Overwrites
+    /// the model's gradient buffer, so it runs after the update.
+    fn probe_noise(&mut self) {
+        let n = self.order.len();
+        let mut idx = [0usize; 1];
+        for _ in 0..PROBE_SIZE {
+            idx[0] = self.probe_rng.below(n);
+            self.data.train.gather(&idx, &mut self.x, &mut self.y);
+            self.model
+                .train_batch(&self.x, &self.y, &mut self.probe_rng);
+            self.noise.add_example(sq_norm(self.model.grads()));
+        }
+        if !self.noise_from_steps {
+            let big: Vec<usize> = (0..MIN_BIG).map(|_| self.probe_rng.below(n)).collect();
+            self.data.train.gather(&big, &mut self.x, &mut self.y);
+            self.model
+                .train_batch(&self.x, &self.y, &mut self.probe_rng);
+            self.noise.add_batch(sq_norm(self.model.grads()));
+        }
     }
 
     /// (mean test loss, test accuracy) of the current weights.

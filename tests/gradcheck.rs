@@ -36,7 +36,11 @@ struct Tol {
 
 /// For layers linear in the checked variable the central difference is exact for any eps, so
 /// a large one drowns the f32 rounding of the forward pass.
-const LINEAR: Tol = Tol { eps: 0.25, rel: 1e-3, floor: 1e-2 };
+const LINEAR: Tol = Tol {
+    eps: 0.25,
+    rel: 1e-3,
+    floor: 1e-2,
+};
 
 /// Central-difference check of `analytic` (the gradient of `loss` w.r.t. `theta`) at the
 /// coordinates `idx`. `loss` sees the perturbed `theta`. Returns the largest relative error.
@@ -120,15 +124,22 @@ fn relu_maxpool_input() {
     let mut rng = Rng::new(2);
     let mut order = all(len);
     rng.shuffle(&mut order);
-    let mut z: Vec<f32> = order.iter().map(|&k| (k as f32 - len as f32 / 2.0) * 0.01 + 0.005).collect();
+    let mut z: Vec<f32> = order
+        .iter()
+        .map(|&k| (k as f32 - len as f32 / 2.0) * 0.01 + 0.005)
+        .collect();
     let m = len / 4;
     let r = uniform(&mut rng, m, -1.0, 1.0); // dpooled, (N, C, H/2, W/2)
     let (mut pooled, mut argmax) = (vec![0.0; m], vec![0u8; m]);
     relu_pool::forward(&z, shape, &mut pooled, &mut argmax);
-    assert!(pooled.iter().any(|&p| p == 0.0) && pooled.iter().any(|&p| p > 0.0));
+    assert!(pooled.contains(&0.0) && pooled.iter().any(|&p| p > 0.0));
     let mut dz = vec![f32::NAN; len];
     relu_pool::backward(&pooled, &argmax, &r, shape, &mut dz);
-    let tol = Tol { eps: 1e-3, rel: 1e-2, floor: 1e-2 };
+    let tol = Tol {
+        eps: 1e-3,
+        rel: 1e-2,
+        floor: 1e-2,
+    };
     gradcheck("relu_pool dz", &mut z, &dz, &all(len), tol, |z| {
         relu_pool::forward(z, shape, &mut pooled, &mut argmax);
         dot64(&pooled, &r)
@@ -145,7 +156,11 @@ fn fused_conv_relu_pool_weights() {
     let r = uniform(&mut rng, n * oc * POOL, -1.0, 1.0); // dpooled
     let (mut pooled, mut argmax) = (vec![0.0; n * oc * POOL], vec![0u8; n * oc * POOL]);
     conv::forward_relu_pool(&x, &w, &b, n, &mut pooled, &mut argmax);
-    let dpre: Vec<f32> = r.iter().zip(&pooled).map(|(&g, &p)| if p > 0.0 { g } else { 0.0 }).collect();
+    let dpre: Vec<f32> = r
+        .iter()
+        .zip(&pooled)
+        .map(|(&g, &p)| if p > 0.0 { g } else { 0.0 })
+        .collect();
     let (mut dw, mut db) = (vec![0.0; w.len()], vec![0.0; b.len()]);
     conv::backward_weights_relu_pool(&x, &argmax, &dpre, n, &mut dw, &mut db);
 
@@ -156,16 +171,27 @@ fn fused_conv_relu_pool_weights() {
         p.iter().zip(a).map(|(&p, &a)| (p > 0.0, a)).collect()
     };
     let want = routing(&pooled, &argmax);
-    let tol = Tol { eps: 1e-4, rel: 1e-2, floor: 1e-2 };
+    let tol = Tol {
+        eps: 1e-4,
+        rel: 1e-2,
+        floor: 1e-2,
+    };
     let mut eval = |w: &[f32], b: &[f32]| {
         conv::forward_relu_pool(&x, w, b, n, &mut pooled, &mut argmax);
-        assert!(routing(&pooled, &argmax) == want, "eps crossed a kink: pick a smaller eps");
+        assert!(
+            routing(&pooled, &argmax) == want,
+            "eps crossed a kink: pick a smaller eps"
+        );
         dot64(&pooled, &r)
     };
     let b0 = b.clone();
-    gradcheck("fused conv dw", &mut w, &dw, &all(oc * K * K), tol, |w| eval(w, &b0));
+    gradcheck("fused conv dw", &mut w, &dw, &all(oc * K * K), tol, |w| {
+        eval(w, &b0)
+    });
     let w0 = w.clone();
-    gradcheck("fused conv db", &mut b, &db, &all(oc), tol, |b| eval(&w0, b));
+    gradcheck("fused conv db", &mut b, &db, &all(oc), tol, |b| {
+        eval(&w0, b)
+    });
 }
 
 #[test]
@@ -178,8 +204,13 @@ fn dropout_with_fixed_mask() {
     let mut mask = vec![0.0; len];
     dropout::draw_mask(&mut rng.clone(), p, &mut mask);
     let kept = mask.iter().filter(|&&m| m > 0.0).count();
-    assert!((200..400).contains(&kept), "kept {kept} of {len} at p = {p}");
-    assert!(mask.iter().all(|&m| m == 0.0 || m == dropout::keep_scale(p)));
+    assert!(
+        (200..400).contains(&kept),
+        "kept {kept} of {len} at p = {p}"
+    );
+    assert!(mask
+        .iter()
+        .all(|&m| m == 0.0 || m == dropout::keep_scale(p)));
 
     let mut dx = vec![f32::NAN; len];
     dropout::backward(&r, &mask, &mut dx);
@@ -207,7 +238,11 @@ fn dropout_relu_backward_from_output() {
     let mut z: Vec<f32> = (0..len)
         .map(|_| {
             let v = rng.uniform(0.05, 1.0);
-            if rng.below(2) == 0 { v } else { -v }
+            if rng.below(2) == 0 {
+                v
+            } else {
+                -v
+            }
         })
         .collect();
     let r = uniform(&mut rng, len, -1.0, 1.0);
@@ -221,9 +256,15 @@ fn dropout_relu_backward_from_output() {
     layer(&z, &mut out);
     let mut dz = r.clone();
     dropout::backward_through_relu(&out, p, &mut dz);
-    assert!(dz.iter().filter(|&&g| g == 0.0).count() > len / 3, "mask or ReLU not applied");
+    assert!(
+        dz.iter().filter(|&&g| g == 0.0).count() > len / 3,
+        "mask or ReLU not applied"
+    );
     // Linear on each side of the kink, so any eps below the 0.05 margin is exact.
-    let tol = Tol { eps: 0.02, ..LINEAR };
+    let tol = Tol {
+        eps: 0.02,
+        ..LINEAR
+    };
     gradcheck("dropout∘relu dz", &mut z, &dz, &all(len), tol, |z| {
         layer(z, &mut out);
         dot64(&out, &r)
@@ -270,8 +311,16 @@ fn softmax_cross_entropy_logits() {
     let y = labels(&mut rng, n);
     let mut dz = vec![f32::NAN; z.len()];
     let sum = softmax_xent::forward_backward(&z, &y, 1.0 / n as f32, &mut dz);
-    assert_eq!(sum, softmax_xent::forward(&z, &y), "forward_backward's loss differs");
-    let tol = Tol { eps: 1e-2, rel: 1e-2, floor: 1e-3 };
+    assert_eq!(
+        sum,
+        softmax_xent::forward(&z, &y),
+        "forward_backward's loss differs"
+    );
+    let tol = Tol {
+        eps: 1e-2,
+        rel: 1e-2,
+        floor: 1e-3,
+    };
     gradcheck("xent dlogits", &mut z, &dz, &all(n * CLASSES), tol, |z| {
         softmax_xent::forward(z, &y) / n as f64
     });
@@ -334,7 +383,14 @@ fn reference_loss64(prm: &[f64], x: &[f32], y: &[u8], mask: &[f32]) -> f64 {
             }
         }
         let logits: Vec<f64> = (0..CLASSES)
-            .map(|o| db[o] + dw[o * HIDDEN..(o + 1) * HIDDEN].iter().zip(&h).map(|(w, h)| w * h).sum::<f64>())
+            .map(|o| {
+                db[o]
+                    + dw[o * HIDDEN..(o + 1) * HIDDEN]
+                        .iter()
+                        .zip(&h)
+                        .map(|(w, h)| w * h)
+                        .sum::<f64>()
+            })
             .collect();
         let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let lse = m + logits.iter().map(|z| (z - m).exp()).sum::<f64>().ln();
@@ -349,7 +405,11 @@ fn reference_loss64(prm: &[f64], x: &[f32], y: &[u8], mask: &[f32]) -> f64 {
 /// max-pool kink, and the quotient has ~1e-9 of rounding noise: the bound is tight.
 #[test]
 fn whole_model_against_f64_reference() {
-    for (init, p, seed) in [(Init::PyTorch, 0.3, 10), (Init::He, 0.0, 11), (Init::He, 0.5, 12)] {
+    for (init, p, seed) in [
+        (Init::PyTorch, 0.3, 10),
+        (Init::He, 0.0, 11),
+        (Init::He, 0.5, 12),
+    ] {
         let mut rng = Rng::new(seed);
         let mut model = Model::new(init, p, &mut rng);
         let (x, y) = batch(&mut rng, 3);
@@ -361,7 +421,10 @@ fn whole_model_against_f64_reference() {
 
         let mut prm: Vec<f64> = model.params().iter().map(|&v| v as f64).collect();
         let ref_loss = reference_loss64(&prm, &x, &y, &mask);
-        assert!((loss as f64 - ref_loss).abs() < 1e-5, "{init:?}: loss {loss} vs f64 {ref_loss}");
+        assert!(
+            (loss as f64 - ref_loss).abs() < 1e-5,
+            "{init:?}: loss {loss} vs f64 {ref_loss}"
+        );
 
         for (name, range) in model.param_ranges() {
             let what = format!("{init:?} p={p} {name}");
@@ -378,7 +441,10 @@ fn whole_model_against_f64_reference() {
                 let a = analytic[i] as f64;
                 // The floor: the analytic side is an f32 sum of thousands of terms.
                 let err = (a - numeric).abs() / a.abs().max(numeric.abs()).max(1e-4);
-                assert!(err < 1e-4, "{what}[{i}]: analytic {a:e}, f64 numeric {numeric:e}");
+                assert!(
+                    err < 1e-4,
+                    "{what}[{i}]: analytic {a:e}, f64 numeric {numeric:e}"
+                );
                 worst = worst.max(err);
             }
             println!("{what}: worst rel err vs f64 {worst:.1e}");
@@ -417,14 +483,24 @@ fn whole_model_f32_finite_differences() {
             let what = format!("{init:?} p={p} {name}");
             let group = &analytic[range.clone()];
             if name.starts_with("dense") {
-                let tol = Tol { eps: 1e-2, rel: 1e-2, floor: 1e-2 };
-                let idx: Vec<usize> =
-                    sample(&mut rng, group, 8, 4).into_iter().map(|i| range.start + i).collect();
+                let tol = Tol {
+                    eps: 1e-2,
+                    rel: 1e-2,
+                    floor: 1e-2,
+                };
+                let idx: Vec<usize> = sample(&mut rng, group, 8, 4)
+                    .into_iter()
+                    .map(|i| range.start + i)
+                    .collect();
                 let worst = gradcheck(&what, &mut params, &analytic, &idx, tol, &mut loss_at);
                 println!("{what}: coordinates worst rel err {worst:.1e}");
             }
 
-            let norm = group.iter().map(|&g| (g as f64).powi(2)).sum::<f64>().sqrt();
+            let norm = group
+                .iter()
+                .map(|&g| (g as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
             assert!(norm > 0.0, "{what}: zero gradient");
             let eps = 1e-3;
             let mut side = |sign: f64| {
@@ -441,7 +517,10 @@ fn whole_model_f32_finite_differences() {
             let numeric = (lp - lm) / (ap - am);
             let err = (numeric - norm).abs() / norm;
             println!("{what}: along g rel err {err:.1e}");
-            assert!(err < 5e-3, "{what}: |g| = {norm:e}, directional numeric {numeric:e}");
+            assert!(
+                err < 5e-3,
+                "{what}: |g| = {norm:e}, directional numeric {numeric:e}"
+            );
         }
     }
 }
@@ -514,7 +593,10 @@ fn chunked_train_batch_equals_unchunked() {
 
     // 1. Against the unchunked reference built from the standalone layers.
     let (ref_loss, ref_grads) = reference_grads(&model, &x, &y, &mut drop_rng.clone());
-    assert!((loss - ref_loss).abs() <= 1e-6 * ref_loss.abs(), "{loss} vs {ref_loss}");
+    assert!(
+        (loss - ref_loss).abs() <= 1e-6 * ref_loss.abs(),
+        "{loss} vs {ref_loss}"
+    );
     for (name, r) in model.param_ranges() {
         assert_close(name, &grads[r.clone()], &ref_grads[r], 1e-4, 1e-5);
     }
@@ -527,7 +609,9 @@ fn chunked_train_batch_equals_unchunked() {
     for (xc, yc) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)) {
         let w = yc.len() as f32 / n as f32;
         sum_loss += model.train_batch(xc, yc, &mut chunk_rng) as f64 * w as f64;
-        sum.iter_mut().zip(model.grads()).for_each(|(s, &g)| *s += w * g);
+        sum.iter_mut()
+            .zip(model.grads())
+            .for_each(|(s, &g)| *s += w * g);
     }
     assert!((loss as f64 - sum_loss).abs() <= 1e-6 * sum_loss.abs());
     for (name, r) in model.param_ranges() {
@@ -552,7 +636,10 @@ fn loss_goes_down_with_sgd() {
     let (after, correct) = model.evaluate(&x, &y);
     let (before, after) = (before / 16.0, after / 16.0);
     println!("mean loss {before:.4} → {after:.4}, {correct}/16 correct");
-    assert!((first.unwrap() as f64 - before).abs() < 1e-5, "train_batch loss ≠ evaluate loss");
+    assert!(
+        (first.unwrap() as f64 - before).abs() < 1e-5,
+        "train_batch loss ≠ evaluate loss"
+    );
     assert!(after < 0.5 * before, "loss {before} → {after}");
 }
 
@@ -563,7 +650,14 @@ fn same_seed_same_result() {
         let mut model = Model::new(Init::He, 0.5, &mut rng);
         let (x, y) = batch(&mut rng, 70);
         let loss = model.train_batch(&x, &y, &mut rng);
-        (loss.to_bits(), model.grads().iter().map(|g| g.to_bits()).collect::<Vec<_>>())
+        (
+            loss.to_bits(),
+            model
+                .grads()
+                .iter()
+                .map(|g| g.to_bits())
+                .collect::<Vec<_>>(),
+        )
     };
     assert_eq!(run(), run());
 }
@@ -596,7 +690,10 @@ fn predict_agrees_with_evaluate() {
         assert_eq!(p as usize, softmax_xent::argmax(row));
         nll -= (row[label as usize] as f64).ln();
     }
-    assert_eq!(correct, preds.iter().zip(&y).filter(|(p, y)| p == y).count());
+    assert_eq!(
+        correct,
+        preds.iter().zip(&y).filter(|(p, y)| p == y).count()
+    );
     assert!((nll - loss).abs() < 1e-4 * loss, "{nll} vs {loss}");
 }
 
@@ -609,7 +706,10 @@ fn layout_and_init() {
     assert_eq!(model.grads().len(), 54410);
     let ranges = model.param_ranges();
     let names: Vec<_> = ranges.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["conv.weight", "conv.bias", "dense.weight", "dense.bias"]);
+    assert_eq!(
+        names,
+        ["conv.weight", "conv.bias", "dense.weight", "dense.bias"]
+    );
     let lens: Vec<_> = ranges.iter().map(|(_, r)| r.len()).collect();
     assert_eq!(lens, [288, 32, 54080, 10]);
     assert!(ranges.windows(2).all(|w| w[0].1.end == w[1].1.start) && ranges[0].1.start == 0);
@@ -618,7 +718,10 @@ fn layout_and_init() {
     assert_eq!(model.conv_weight().shape(), &[32, 1, 3, 3]);
     assert_eq!(model.conv_weight()[[1, 0, 2, 0]], model.params()[9 + 2 * 3]);
     assert_eq!(model.dense_weight().shape(), &[10, 5408]);
-    assert_eq!(model.dense_weight()[[2, 7]], model.params()[320 + 2 * 5408 + 7]);
+    assert_eq!(
+        model.dense_weight()[[2, 7]],
+        model.params()[320 + 2 * 5408 + 7]
+    );
     assert_eq!(model.dense_bias()[9], model.params()[54409]);
     assert_eq!(model.conv_bias()[0], model.params()[288]);
 
@@ -628,7 +731,9 @@ fn layout_and_init() {
     assert!(bound(320..54410, 1.0 / (HIDDEN as f32).sqrt()));
     let mut fresh = Rng::stream(seed, 1);
     // 288 conv weights then the first conv bias, all with fan_in 9.
-    let first: Vec<f32> = (0..289).map(|_| fresh.uniform(-1.0 / 3.0, 1.0 / 3.0)).collect();
+    let first: Vec<f32> = (0..289)
+        .map(|_| fresh.uniform(-1.0 / 3.0, 1.0 / 3.0))
+        .collect();
     assert_eq!(&model.params()[..289], &first[..]);
 
     // He: biases exactly 0, weights within √(6/fan_in) and actually spread out.

@@ -260,13 +260,16 @@ fn trainer_matches_native_bit_for_bit() {
     // Uneven chunk sizes: an epoch boundary falls inside some chunks and at the end of
     // others, and the numbers must not depend on how the worker slices the run.
     let chunks = [1.0, 7.0, 50.0, 3.0];
+    // Structure (epoch count, steps, status) is asserted at once; numeric differences are
+    // collected over every run, so one failure shows the whole picture.
+    let mut diffs: Vec<String> = Vec::new();
     for run in &g.runs {
         let label = format!("{} k={}", run.name, run.k);
         let mut t = WasmTrainer::new(&run.config, run.k as f64, IMAGES, LABELS)
             .unwrap_or_else(|e| panic!("{label}: {}", message(e)));
 
         let p = &run.plan;
-        let plan = serde_json::to_string(&PlanText {
+        let want = serde_json::to_string(&PlanText {
             k: p.k,
             batch: p.batch,
             lr: f64_hex(&p.lr),
@@ -277,7 +280,10 @@ fn trainer_matches_native_bit_for_bit() {
             n_test: p.n_test,
         })
         .unwrap();
-        assert_eq!(t.plan().unwrap(), plan, "{label}: plan");
+        let plan = t.plan().unwrap();
+        if plan != want {
+            diffs.push(format!("{label}: plan\n  wasm   {plan}\n  native {want}"));
+        }
 
         let expected: Vec<EpochRecord> = run.records.iter().map(GoldenRecord::to_record).collect();
         let mut seen = 0; // records received so far through step()
@@ -301,12 +307,13 @@ fn trainer_matches_native_bit_for_bit() {
                     seen < expected.len(),
                     "{label}: more epochs than natively: {text}"
                 );
+                assert_eq!(r.epoch, expected[seen].epoch, "{label}: epoch order");
                 let want = serde_json::to_string(&expected[seen]).unwrap();
-                assert!(
-                    text.contains(&want),
-                    "{label}: epoch record {seen}\n wasm {text}\n want {want}"
-                );
-                assert_eq!(r.epoch, expected[seen].epoch);
+                if !text.contains(&want) {
+                    diffs.push(format!(
+                        "{label}: step() record {seen}\n  wasm   {text}\n  native {want}"
+                    ));
+                }
                 seen += 1;
             }
             status = s.status;
@@ -324,12 +331,12 @@ fn trainer_matches_native_bit_for_bit() {
         assert_eq!(steps, last.step, "{label}: steps reported by step()");
 
         let history = t.history().unwrap();
-        let want = serde_json::to_string(&expected).unwrap();
-        assert!(
-            history == want,
-            "{label}: history differs\n{}",
-            describe_diff(&expected, &history)
-        );
+        if history != serde_json::to_string(&expected).unwrap() {
+            diffs.push(format!(
+                "{label}: history\n{}",
+                describe_diff(&expected, &history)
+            ));
+        }
 
         // Once ended, step() is a no-op that still says how the run ended.
         let after: StepIn = serde_json::from_str(&t.step(5.0).unwrap()).unwrap();
@@ -350,11 +357,25 @@ fn trainer_matches_native_bit_for_bit() {
             labels: gp.labels.clone(),
         })
         .unwrap();
-        assert_eq!(t.predict(&gp.indices).unwrap(), want, "{label}: predict");
+        let got = t.predict(&gp.indices).unwrap();
+        if got != want {
+            diffs.push(format!("{label}: predict\n  wasm   {got}\n  native {want}"));
+        }
 
         let want = serde_json::to_string(&run.confusion).unwrap();
-        assert_eq!(t.confusion().unwrap(), want, "{label}: confusion matrix");
+        let got = t.confusion().unwrap();
+        if got != want {
+            diffs.push(format!(
+                "{label}: confusion\n  wasm   {got}\n  native {want}"
+            ));
+        }
     }
+    assert!(
+        diffs.is_empty(),
+        "wasm differs from native in {} places:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -30,6 +30,7 @@ export class ChartView {
     this.timer = 0;
     this.drawn = false;
     this.onError = null;
+    this.fitHeight = false; // embed=1: keep the chart within the window's height
     this.observer = new ResizeObserver(() => this.invalidate(true));
     this.observer.observe(canvas.parentElement);
   }
@@ -65,7 +66,12 @@ export class ChartView {
     const narrow = cssW < NARROW_PX;
     // Four stacked panels on a phone; a 2×2 grid otherwise (kept under ~0.62 of the width
     // so drawChart picks two columns: it needs width ≥ 1.1 × height).
-    const cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(720, Math.max(420, cssW * 0.62)));
+    let cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(720, Math.max(420, cssW * 0.62)));
+    if (this.fitHeight) {
+      // Embedded: the iframe's height is the host's choice; leave room for the toolbar
+      // and the few controls below the chart.
+      cssH = Math.max(narrow ? 520 : 260, Math.min(cssH, window.innerHeight - 250));
+    }
     const dpr = Math.min(3, window.devicePixelRatio || 1);
     const w = Math.round(cssW * dpr);
     const h = Math.round(cssH * dpr);

@@ -60,7 +60,10 @@ export class LiveView {
     const corner = document.createElement("th");
     corner.className = "corner";
     corner.scope = "col";
-    corner.textContent = "true ↓ pred →";
+    const cornerText = document.createElement("span");
+    cornerText.className = "sr-only";
+    cornerText.textContent = "true digit (rows) by predicted digit (columns)";
+    corner.append(cornerText);
     top.append(corner);
     for (let p = 0; p < 10; p++) {
       const th = document.createElement("th");

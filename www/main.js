@@ -110,6 +110,7 @@ function applyConfig(config, { kText } = {}) {
   experiment.setConfig(config, plansFor(config));
   const n = experiment.runs.length;
   table.build(experiment.runs, (i) => wasm.palette(i, n));
+  table.update(config.epochs); // at once: the new plans show before the next frame
   if (app.selected >= n) app.selected = 0;
   table.select(app.selected);
   controls.set(config, { kText: kText ?? kTextOf(config), nTrainAvail: app.nTrainAvail });
@@ -438,6 +439,7 @@ async function main() {
     curves: curves(),
     options: { x: app.view.x, logLoss: app.view.log, metrics: METRICS, runs: experiment.runs.length },
   }));
+  chart.fitHeight = app.view.embed;
   chart.onError = (err) => notice(`The chart could not be drawn (${err.message}).`, "error");
   live = new LiveView({ digits: $("digits"), confusion: $("confusion"), caption: $("live-caption") });
   buildPresets();

@@ -42,12 +42,13 @@ export const PRESETS = [
   {
     id: "warmup",
     name: "Warmup (Goyal et al.)",
-    query: "b0=8&lr0=0.01&k=1,8,32&rule=linear&warmup=2&opt=sgd&epochs=8",
+    query: "b0=8&lr0=0.02&k=1,16,64&rule=linear&warmup=2&opt=sgd&epochs=6",
     text:
       "Goyal et al. trained ImageNet with batches of 8192 by scaling the learning rate linearly and " +
-      "raising it gradually over the first epochs. Here η0 = 0.01 and k = 1, 8, 32, so the largest run " +
-      "ends at η = 0.32; during the first 2 epochs each run's rate climbs step by step from 0.01 to its " +
-      "target. Set warmup to 0 to see what the warmup protects against.",
+      "raising it gradually over the first epochs. Here η0 = 0.02 and k = 1, 16, 64, so the largest run " +
+      "aims at η = 1.28; during the first 2 epochs each run's rate climbs step by step from 0.02 to its " +
+      "target (see the learning-rate panel). Set warmup to 0 and run again: started at full rate, the " +
+      "k = 64 run can stall at chance level.",
   },
   {
     id: "adam",
@@ -55,8 +56,8 @@ export const PRESETS = [
     query: "b0=8&lr0=0.001&k=1,4,16&rule=none&opt=adam&epochs=10",
     text:
       "Adam divides every step by a running estimate of the gradient's size, so its step length depends " +
-      "much less on the batch than SGD's. Here batches 8, 32 and 128 all keep η = 0.001. " +
-      "Compare the curves, then switch the rule to linear or √k and run again.",
+      "much less on the batch than SGD's. Here batches 8, 32 and 128 all keep η = 0.001 and no rule " +
+      "rescales it. Do the curves still match per epoch? Then switch the rule to √k or linear and run again.",
   },
   {
     id: "gd-vs-sgd",
@@ -65,17 +66,19 @@ export const PRESETS = [
     text:
       "One experiment has one base batch, so this one sets B0 = 1 and k = 1, 32, 2000 on 2,000 training " +
       "images: stochastic gradient descent (one image per step), a mini-batch of 32, and full-batch " +
-      "gradient descent (all 2,000 images, one step per epoch). The √k rule gives them η = 0.01, 0.057 " +
-      "and 0.45. Look at the x axis in steps and in wall time too: full batch makes smooth but very few steps.",
+      "gradient descent (all 2,000 images, one step per epoch), with η = 0.01, 0.057 and 0.45 from the √k " +
+      "rule. Per epoch each run does the same arithmetic, but SGD makes 2,000 updates where full batch makes " +
+      "one. Switch the x axis to steps to compare them update by update.",
   },
   {
     id: "breaks",
     name: "Where linear scaling breaks",
     query: "b0=8&lr0=0.01&k=1-256*2&rule=linear&opt=sgd&epochs=3",
     text:
-      "The linear rule assumes k small steps act like one step k times larger. With η0 = 0.01 and k " +
-      "doubling from 1 to 256 (batches up to 2048, η up to 2.56), that stops being true: the largest " +
-      "runs fall behind or diverge, which is marked with a cross on the chart.",
+      "The linear rule assumes that k small steps act like one step k times larger. With η0 = 0.01 and k " +
+      "doubling from 1 to 256 (batches up to 2048, η up to 2.56) the small-k curves still overlap, but " +
+      "from some k on the steps are too large for that to hold: those runs fall behind or stop learning. " +
+      "A run whose loss blows up is stopped, marked diverged, and crossed on the chart.",
   },
 ];
 

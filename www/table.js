@@ -82,7 +82,7 @@ export class RunsTable {
       progress.value = 0;
       progress.setAttribute("aria-label", `Progress of run k = ${run.k}`);
       progTd.append(progress);
-      const epoch = cell("num");
+      const epoch = cell("num col-epoch");
       const acc = cell("num acc");
       const statusTd = cell("status-cell");
       const badge = document.createElement("span");

@@ -16,13 +16,13 @@ use super::{H, IMG, K, OW, POOL, PW, W};
 
 /// Row stride of the zero-padded private copy of one image. A conv row is computed [`RW`]
 /// columns wide, reading columns up to `RW + K - 2` = 29, so rows need ≥ 30 floats; 32 is
-/// the next round number.
+/// the next round number. (The backward reads 4-float patch rows starting at column ≤ 25.)
 const S: usize = 32;
 /// Conv outputs computed per row: OW = 26 rounded up to a multiple of 4 lanes, so the inner
 /// loop is exactly seven 4-wide vectors. The 2 extra columns read the zero padding and are
 /// thrown away; that wastes 7% of the conv FLOPs but removes every tail loop.
 const RW: usize = 28;
-const _: () = assert!(RW >= OW && RW % 4 == 0 && RW + K - 1 <= S);
+const _: () = assert!(RW >= OW && RW % 4 == 0 && RW + K - 1 <= S && K <= 4 && OW + 3 <= S);
 
 /// Width of the dense dot product's accumulator: 16 lanes = four independent 4-wide vectors
 /// (or two 8-wide), enough to hide the add latency. 5408 = 338·16, so the model has no tail.
@@ -123,10 +123,14 @@ fn conv_row(xp: &[f32; H * S], y: usize, wk: &[f32; K * K], bias: f32) -> [f32; 
 /// Fused conv → ReLU → max-pool, backward to the conv parameters (no dx: first layer).
 /// See `scalar::conv_relu_pool_backward_weights`.
 ///
-/// Sparse on purpose: each pooled cell sends its gradient to one conv cell, and after ReLU and
-/// dropout most `dpre` are exactly zero, so the loop skips them. That is ≤ PH·PW·K·K = 1521
-/// multiply-adds per channel and image instead of the dense OH·OW·K·K = 6084. The 9 partial
-/// sums of one channel stay in registers across the image; they are added to `dw` per image.
+/// Sparse: each pooled cell sends its gradient to the one conv cell that won its window, so
+/// the work is PH·PW = 169 patches per channel and image instead of the dense OH·OW = 676.
+/// Each K×K patch is read as K rows of 4 floats from a zero-padded copy of the image (the 4th
+/// lane is junk and discarded), so one cell costs three 4-wide multiply-adds. Cells whose
+/// `dpre` is zero (ReLU off, dropped) are *not* skipped: whether a cell is zero is a coin
+/// flip the CPU cannot predict, and the mispredicted branch cost three times more than the
+/// arithmetic it saved (measured). The per-channel sums stay in registers across the image and
+/// are added to `dw` once per image.
 pub fn conv_relu_pool_backward_weights(
     x: &[f32],
     argmax: &[u8],
@@ -148,39 +152,41 @@ pub fn conv_relu_pool_backward_weights(
         return;
     }
     let plane = oc_n * POOL;
+    let mut xp = [0.0f32; H * S]; // (H, S): the image, each row zero-padded from W to S
     for ((img, am), dp) in x
         .chunks_exact(IMG)
         .zip(argmax.chunks_exact(plane))
         .zip(dpre.chunks_exact(plane))
     {
+        for (dst, src) in xp.chunks_exact_mut(S).zip(img.chunks_exact(W)) {
+            dst[..W].copy_from_slice(src);
+        }
         for (((dwk, dbk), amc), dpc) in dw
             .chunks_exact_mut(K * K)
             .zip(db.iter_mut())
             .zip(am.chunks_exact(POOL))
             .zip(dp.chunks_exact(POOL))
         {
-            let mut gw = [0.0f32; K * K]; // (K, K) this channel's dw from this image
+            let mut gw = [[0.0f32; 4]; K]; // (K, 4): this channel's dw from this image, lane 3 junk
             let mut gb = 0.0f32;
             for (py, (arow, drow)) in amc.chunks_exact(PW).zip(dpc.chunks_exact(PW)).enumerate() {
                 for (px, (&a, &g)) in arow.iter().zip(drow).enumerate() {
-                    if g == 0.0 {
-                        continue; // ReLU off or dropped: contributes nothing
-                    }
-                    let a = a as usize;
-                    let base = (2 * py + (a >> 1)) * W + 2 * px + (a & 1);
-                    // The K×K input patch under the winning conv cell: rows base, base+W, ...
-                    let patch = &img[base..base + (K - 1) * W + K];
-                    for ky in 0..K {
-                        let r: &[f32; K] = patch[ky * W..ky * W + K].try_into().unwrap();
-                        for kx in 0..K {
-                            gw[ky * K + kx] += g * r[kx];
+                    let a = a as usize & 3; // argmax is 0..=3 by contract; the mask keeps it so
+                    let base = (2 * py + (a >> 1)) * S + 2 * px + (a & 1);
+                    let patch = &xp[base..base + (K - 1) * S + 4]; // K rows of the padded image
+                    for (ky, acc) in gw.iter_mut().enumerate() {
+                        let r: &[f32; 4] = patch[ky * S..ky * S + 4].try_into().unwrap();
+                        for l in 0..4 {
+                            acc[l] += g * r[l];
                         }
                     }
                     gb += g;
                 }
             }
-            for (d, g) in dwk.iter_mut().zip(gw) {
-                *d += g;
+            for (drow, acc) in dwk.chunks_exact_mut(K).zip(&gw) {
+                for (d, &v) in drow.iter_mut().zip(acc) {
+                    *d += v;
+                }
             }
             *dbk += gb;
         }
@@ -244,7 +250,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// strided dot product per input: the dx row (21 KB in the model) stays in L1 and each pass
 /// vectorises fully. Same summation order as the twin (o = 0, 1, ...).
 pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    let out_n = if n == 0 { 0 } else { dout.len() / n };
+    let out_n = dout.len().checked_div(n).unwrap_or(0); // OUT; 0 for an empty batch
     assert_eq!(dout.len(), n * out_n, "dout must be (N, OUT)");
     if n == 0 {
         assert!(dx.is_empty(), "dx must be (N, IN)");

@@ -136,7 +136,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32])
 /// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN) (overwritten),
 /// dx[n,i] = Σ_o dout[n,o]·w[o,i] (the transpose of the forward's matrix).
 pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    let out_n = if n == 0 { 0 } else { dout.len() / n };
+    let out_n = dout.len().checked_div(n).unwrap_or(0); // OUT; 0 for an empty batch
     assert_eq!(dout.len(), n * out_n, "dout must be (N, OUT)");
     if n == 0 {
         assert!(dx.is_empty(), "dx must be (N, IN)");

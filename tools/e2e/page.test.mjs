@@ -41,9 +41,9 @@ let context;
 const foreign = []; // requests to another origin
 const problems = []; // console errors and uncaught exceptions
 
-const EMBED_SRC = "/?embed=1&autorun=1&k=1,4&epochs=1&train=300";
+const EMBED_SRC = "/?embed=1&autorun=1&k=1,4&epochs=3&train=400";
 const HOST_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Embed host</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Embed host</title><link rel="icon" href="data:,"></head>
 <body>
 <h1>A tutorial page</h1>
 <iframe id="pg" title="Learning rate and batch size playground" src="${EMBED_SRC}" width="820" height="640"></iframe>
@@ -381,7 +381,7 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal(pngBytes.subarray(1, 4).toString(), "PNG");
 
   // Share: change the view, copy the link, open it in a fresh page: same experiment.
-  await page.check("#x-steps");
+  await page.click('label[for="x-steps"]');
   await page.check("#log-loss");
   await page.click("#copy-link");
   await page.waitForFunction(() => document.getElementById("share-status").textContent !== "");
@@ -399,19 +399,29 @@ test("a short experiment trains in workers, draws, announces, exports and shares
 
 test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
   const page = await open(await newPage(), "?k=1,2&epochs=10&train=2000");
-  const status = (i) => page.textContent(`#runs-body tr:nth-child(${i + 1}) .badge`);
-  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // start run k=1 alone
-  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "running", null, { timeout: 30_000 });
-  assert.equal(await status(1), "idle");
-  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // pause
-  assert.equal(await status(0), "paused");
-  assert.equal(await page.textContent("#run-all"), "Run"); // run k=2 is still idle
-  await page.click('#runs-body button[data-action="toggle"][data-run="0"]'); // resume
-  assert.equal(await status(0), "running");
+  const status = (i, text) =>
+    page.waitForFunction(
+      ([i, text]) => document.querySelectorAll("#runs-body .badge")[i].textContent === text,
+      [i, text],
+      { timeout: 30_000 },
+    );
+  const toggle = '#runs-body button[data-action="toggle"][data-run="0"]';
+  await page.click(toggle); // start run k=1 alone
+  await status(0, "running");
+  await status(1, "idle");
+  await page.click(toggle); // pause
+  await status(0, "paused");
+  assert.equal(await page.getAttribute(toggle, "aria-label"), "Resume run k = 1");
+  const step = await page.$eval("#runs-body tr progress", (p) => p.value);
+  await page.waitForTimeout(500);
+  assert.equal(await page.$eval("#runs-body tr progress", (p) => p.value), step, "a paused run moved on");
+  assert.equal(await page.textContent("#run-all"), "Resume"); // the experiment-wide button follows
+  await page.click(toggle); // resume
+  await status(0, "running");
   await page.click('#runs-body button[data-action="stop"][data-run="0"]');
-  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "stopped");
+  await status(0, "stopped");
   await page.click('#runs-body button[data-action="reset"][data-run="0"]');
-  await page.waitForFunction(() => document.querySelector("#runs-body tr .badge").textContent === "idle");
+  await status(0, "idle");
   // The whole experiment: start, pause, resume, stop.
   await page.click("#run-all");
   await page.waitForFunction(() => document.getElementById("run-all").textContent === "Pause");
@@ -433,7 +443,7 @@ test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, 
   });
   const msgs = await page.evaluate(() => window.__msgs);
   const epochs = msgs.filter((m) => m.type === "lr-batch-playground:epoch");
-  assert.deepEqual(epochs.map((m) => m.k).sort((a, b) => a - b), [1, 4]);
+  assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), ["1:1", "1:2", "1:3", "4:1", "4:2", "4:3"]);
   for (const m of epochs) {
     for (const key of ["run", "k", "batch", "lr", "epoch", "step", "samples", "wallMs", "trainLoss", "testLoss", "testAcc", "status"]) {
       assert.ok(key in m, `epoch message without ${key}`);
@@ -469,6 +479,7 @@ test("invalid URL parameters show a notice, inject nothing, and the page still w
   // Still interactive.
   await page.click('[data-preset="adam"]');
   assert.equal((await rows(page)).length, 3);
+  await page.waitForFunction(() => window.location.search.includes("preset=adam"));
   assert.match(page.url(), /opt=adam/);
   await page.close();
 });
