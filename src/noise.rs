@@ -8,17 +8,14 @@
 //! B_small and B_big: since E|g_B|² = |G|² + tr(Σ)/B,
 //!   |G|² ≈ (B_big·|g_big|² − B_small·|g_small|²) / (B_big − B_small)
 //!   tr(Σ) ≈ (|g_small|² − |g_big|²) / (1/B_small − 1/B_big).
-//! Here B_small = 1 (per-example gradients of a few probe samples) and B_big is
-//! the training batch itself, whose gradient every step computes anyway, so the
-//! large-batch side costs one squared norm per step. (For batches under
-//! [`MIN_BIG`] the trainer uses a separate probe batch instead.)
-//! Single norms are noisy, so, as the paper recommends, both expectations are
-//! smoothed with exponential moving averages and combined last.
+//! Here B_small = 1 and B_big = n, both from one probe batch of n samples: the
+//! mean of the per-example |g_i|² and the |ḡ|² of their mean gradient (the
+//! per-example norms are cheap for this model, see
+//! `Model::train_batch_with_norms`). Single probes are noisy, so, as the paper
+//! recommends, both expectations are smoothed with exponential moving
+//! averages and combined last.
 //!
 //! Pure arithmetic on numbers: how the gradients are made is the trainer's business.
-
-/// Below this training batch the large-batch side comes from a probe batch of this size.
-pub const MIN_BIG: usize = 64;
 
 /// Squared Euclidean norm, accumulated in f64.
 pub fn sq_norm(g: &[f32]) -> f64 {

@@ -123,7 +123,7 @@ impl Schedule {
             Decay::Cosine => {
                 let span = self.total_steps().saturating_sub(self.warmup_steps).max(1);
                 let t = (step - self.warmup_steps) as f64 / span as f64;
-                self.lr * 0.5 * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
+                self.lr * 0.5 * (1.0 + libm::cos(std::f64::consts::PI * t.min(1.0)))
             }
         }
     }

@@ -426,6 +426,10 @@ fn predict_checks_indices_and_gives_probabilities() {
     let mut t = WasmTrainer::new(r#"{"train": 64}"#, 1.0, IMAGES, LABELS).unwrap();
     let e = message(t.predict(&[0, 4_000_000]).unwrap_err());
     assert!(e.contains("4000000") && e.contains("out of range"), "{e}");
+    let e = message(t.predict(&vec![0; web::MAX_INDICES + 1]).unwrap_err());
+    assert!(e.contains("at most"), "{e}");
+    let e = message(t.test_images(&vec![0; web::MAX_INDICES + 1]).unwrap_err());
+    assert!(e.contains("at most"), "{e}");
     assert_eq!(
         t.predict(&[]).unwrap(),
         r#"{"preds":[],"probs":[],"labels":[]}"#

@@ -64,9 +64,9 @@ export class ChartView {
     const box = this.canvas.parentElement;
     const cssW = Math.max(280, Math.floor(box.clientWidth));
     const narrow = cssW < NARROW_PX;
-    // Four stacked panels on a phone; a 2×2 grid otherwise (kept under ~0.62 of the width
+    // Four stacked panels on a phone; a 2×2 grid otherwise (about 0.58 of the width
     // so drawChart picks two columns: it needs width ≥ 1.1 × height).
-    let cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(720, Math.max(420, cssW * 0.62)));
+    let cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
     if (this.fitHeight) {
       // Embedded: the iframe's height is the host's choice; leave room for the toolbar
       // and the few controls below the chart.

@@ -135,7 +135,8 @@ export class Controls {
 
     const kMax = Math.max(...config.k);
     el.kRange.value = String(nearestLog(K_STEPS, Math.min(kMax, 256)));
-    el.kOut.textContent = config.k.length > 1 ? `${config.k.length} runs, up to ${kMax}` : String(kMax);
+    el.kOut.textContent =
+      config.k.length <= 3 ? config.k.join(", ") : `${config.k.length} runs, up to ${kMax}`;
     el.kRange.setAttribute(
       "aria-valuetext",
       config.k.length === 1 ? `k = ${config.k[0]}` : `${config.k.length} runs, largest k = ${kMax}`,

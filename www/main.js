@@ -214,7 +214,9 @@ const render = throttledFrame(() => {
   runAll.dataset.phase = phase;
   $("stop-all").disabled = !(phase === "running" || phase === "paused");
   $("reset-all").disabled = experiment.runs.every((r) => r.status === "idle");
-  $("summary").textContent = summaryText();
+  const summary = summaryText();
+  // Only on change: it is a live region, and screen readers announce every write.
+  if ($("summary").textContent !== summary) $("summary").textContent = summary;
 });
 
 function summaryText() {

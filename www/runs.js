@@ -210,7 +210,6 @@ export class Experiment extends EventTarget {
         if (r.generation !== generation) return;
         worker.postMessage({
           type: "init",
-          run: r.index,
           k: r.k,
           config: this.config,
           images: data.images,

@@ -4,7 +4,7 @@
 //! Protocol (every message is a plain object tagged by `type`):
 //!
 //!   main → worker
-//!     {type: "init", run, k, config, images: ArrayBuffer, labels: ArrayBuffer}
+//!     {type: "init", k, config, images: ArrayBuffer, labels: ArrayBuffer}
 //!                        build the Trainer (the gzipped IDX bytes are copied, not
 //!                        transferred, so the main thread can hand them to the next run)
 //!                        and start training at once

@@ -20,8 +20,8 @@ pub fn loss(z: &[f32], label: usize) -> f32 {
         z.len()
     );
     let m = max(z);
-    let sum: f32 = z.iter().map(|&v| (v - m).exp()).sum();
-    m + sum.ln() - z[label]
+    let sum: f32 = z.iter().map(|&v| libm::expf(v - m)).sum();
+    m + libm::logf(sum) - z[label]
 }
 
 /// Forward only: Σ_n ℓ_n over the batch, as f64. logits (N, CL), labels (N).
@@ -60,10 +60,10 @@ pub fn forward_backward(logits: &[f32], labels: &[u8], scale: f32, dlogits: &mut
         // exp(z_j − m) computed once, used for both the loss and the softmax.
         let mut sum = 0.0f32;
         for (dj, &zj) in d.iter_mut().zip(z) {
-            *dj = (zj - m).exp();
+            *dj = libm::expf(zj - m);
             sum += *dj;
         }
-        total += (m + sum.ln() - z[y]) as f64;
+        total += (m + libm::logf(sum) - z[y]) as f64;
         let inv = 1.0 / sum;
         for (j, dj) in d.iter_mut().enumerate() {
             let onehot = if j == y { 1.0 } else { 0.0 };
@@ -84,7 +84,7 @@ pub fn softmax(logits: &[f32], cl: usize, probs: &mut [f32]) {
         let m = max(z);
         let mut sum = 0.0f32;
         for (pj, &zj) in p.iter_mut().zip(z) {
-            *pj = (zj - m).exp();
+            *pj = libm::expf(zj - m);
             sum += *pj;
         }
         let inv = 1.0 / sum;

@@ -34,7 +34,7 @@ mod trainer;
 
 pub use chart::draw_chart;
 pub use records::{RecordIn, RunIn};
-pub use trainer::WasmTrainer;
+pub use trainer::{WasmTrainer, MAX_INDICES};
 
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -27,6 +27,12 @@ use crate::metrics::{EpochRecord, Status};
 use crate::model::CLASSES;
 use crate::train::Trainer;
 
+/// Most indices one `predict` or `testImages` call accepts. The core gathers the requested
+/// images into one f32 buffer (3 KB each), so an absurd request would abort the worker on
+/// allocation failure instead of throwing; this is comfortably above the 12,000-image test
+/// split of the full MNIST.
+pub const MAX_INDICES: usize = 16_384;
+
 /// The JS class `Trainer`.
 #[wasm_bindgen(js_name = Trainer)]
 pub struct WasmTrainer {
@@ -72,8 +78,9 @@ struct PredictOut {
 #[wasm_bindgen(js_class = Trainer)]
 impl WasmTrainer {
     /// `new Trainer(configJson, k, images, labels)`. Throws an `Error` naming the problem:
-    /// a config parameter (`config: invalid value "-1" for parameter `lr0`: ...`), the
-    /// multiplier k, or the data (`data: images file: truncated: ...`).
+    /// a config parameter or the multiplier k (messages start with "config:" and name the
+    /// parameter, e.g. lr0), or the data files (messages start with "data:" and name the
+    /// file, e.g. "data: images file: truncated: ...").
     #[wasm_bindgen(constructor)]
     pub fn new(
         config_json: &str,
@@ -164,7 +171,7 @@ impl WasmTrainer {
 
     /// `predict(indices)`: `{"preds": [u8], "probs": [[f32; 10]], "labels": [u8]}` for the
     /// given test-split samples, with the current weights. Throws if an index is out of
-    /// range.
+    /// range or more than [`MAX_INDICES`] are requested.
     pub fn predict(&mut self, indices: &[u32]) -> Result<String, JsError> {
         let idx = self.test_indices("predict", indices)?;
         let labels = idx
@@ -188,7 +195,7 @@ impl WasmTrainer {
 
     /// `testImages(indices)`: 784 grayscale bytes (0 = background, row-major 28×28) per
     /// requested test image, concatenated, for display. The original bytes, whatever the
-    /// normalisation. Throws if an index is out of range.
+    /// normalisation. Throws like `predict` on bad indices.
     #[wasm_bindgen(js_name = testImages)]
     pub fn test_images(&self, indices: &[u32]) -> Result<Vec<u8>, JsError> {
         let idx = self.test_indices("testImages", indices)?;
@@ -213,6 +220,12 @@ impl WasmTrainer {
 impl WasmTrainer {
     /// The indices as `usize`, or an error naming the first one outside the test split.
     fn test_indices(&self, what: &str, indices: &[u32]) -> Result<Vec<usize>, JsError> {
+        if indices.len() > MAX_INDICES {
+            return Err(JsError::new(&format!(
+                "{what}: {} indices requested; at most {MAX_INDICES} per call",
+                indices.len()
+            )));
+        }
         let n = self.trainer.data().test.len();
         match indices.iter().find(|&&i| i as usize >= n) {
             Some(i) => Err(JsError::new(&format!(

@@ -435,6 +435,45 @@ test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
   await page.close();
 });
 
+test("a diverging run is marked and stopped while the other goes on", { timeout: 60_000 }, async () => {
+  // Batch 1000 at η = 50 blows up within a few steps; batch 1 at η = 0.05 trains.
+  const page = await open(await newPage(), "?b0=1&k=1,1000&lr0=0.05&rule=linear&epochs=4&train=1000");
+  await page.click("#run-all");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 50_000 });
+  const done = await page.evaluate(() => window.__done[0].runs);
+  assert.deepEqual(done.map((r) => r.status), ["done", "diverged"]);
+  await page.waitForFunction(() => {
+    const b = document.querySelectorAll("#runs-body .badge");
+    return b[0].textContent === "done" && b[1].textContent.startsWith("diverged");
+  });
+  const badges = await page.$$eval("#runs-body .badge", (els) => els.map((e) => e.textContent));
+  assert.equal(badges[0], "done");
+  assert.match(badges[1], /^diverged at step \d+$/);
+  assert.equal(Number(badges[1].match(/\d+$/)[0]), done[1].step);
+  const last = await page.evaluate(() => window.__epochs.filter((e) => e.k === 1000).at(-1));
+  assert.equal(last.status, "diverged");
+  assert.equal((await page.evaluate(() => window.__epochs.filter((e) => e.k === 1))).length, 4);
+  await page.close();
+});
+
+test("a worker error is shown on its run and the page keeps working", { timeout: 60_000 }, async () => {
+  const page = await newPage();
+  // A broken images file: every worker's Trainer refuses it with a message.
+  await page.route("**/data/train-images-idx3-ubyte.gz", (route) =>
+    route.fulfill({ status: 200, contentType: "application/octet-stream", body: Buffer.from("not gzip, not IDX") }),
+  );
+  await open(page, "?k=1,2&epochs=1&train=300");
+  await page.click("#run-all");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 30_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent.startsWith("error")));
+  const badge = await page.textContent("#runs-body .badge");
+  assert.match(badge, /^error: .*data/i, badge);
+  // Still responsive: a preset click rebuilds the runs.
+  await page.click('[data-preset="sqrt"]');
+  assert.equal((await rows(page)).length, 7);
+  await page.close();
+});
+
 test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, async () => {
   const page = await newPage({ width: 900, height: 760 });
   await page.goto(`${origin}/embed-host.html`);
