@@ -19,8 +19,8 @@
 //!
 //! The cases are small (256 training samples, 2 epochs) but cover what differs between
 //! runs: k > 1 (bigger batches, scaled rate), Adam, Nesterov momentum with dropout,
-//! He init, standard normalisation, warmup and cosine decay, and a rate high enough to
-//! diverge.
+//! He init, standard normalisation, warmup and cosine decay, repeats over seeds, and a
+//! rate high enough to diverge.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,6 +45,10 @@ const CASES: &[(&str, &str)] = &[
         "nesterov-dropout",
         "b0=16&lr0=0.02&k=1&opt=nesterov&momentum=0.9&dropout=0.25&init=he&norm=standard\
          &warmup=1&decay=cosine&epochs=2&train=256&seed=3",
+    ),
+    (
+        "repeats",
+        "b0=8&lr0=0.01&k=2&repeats=2&order=vary&epochs=1&train=128&dropout=0.1&seed=9",
     ),
     (
         "diverging",
@@ -107,10 +111,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cfg,
             "{name}: JSON round trip"
         );
-        for &k in &cfg.k {
+        let runs_of_case = cfg
+            .k
+            .iter()
+            .flat_map(|&k| (0..cfg.repeats).map(move |r| (k, r)));
+        for (k, repeat) in runs_of_case {
             let split = Arc::new(data::split(&mnist, cfg.train, cfg.norm));
             let n_test = split.test.len();
-            let mut t = Trainer::new(&cfg, k, split)?;
+            let mut t = Trainer::new_repeat(&cfg, k, repeat, split)?;
             let plan = t.plan().clone();
             t.run_to_end();
             let (preds, probs) = t.predict_test(PREDICT);
@@ -122,7 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let history = t.history().to_vec();
             let last = history.last().cloned();
             eprintln!(
-                "{name} k={k}: {} epochs, {} steps, status {:?}, test acc {:?}",
+                "{name} k={k} repeat {repeat}: {} epochs, {} steps, status {:?}, test acc {:?}",
                 history.len(),
                 t.steps_done(),
                 t.status(),
@@ -133,6 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "query": query,
                 "config": cfg_json,
                 "k": k,
+                "repeat": repeat,
                 "plan": {
                     "k": plan.k,
                     "batch": plan.batch,

@@ -55,6 +55,26 @@ pub enum Opt {
     Adagrad,
 }
 
+/// Whether repeats of a run (over seeds) see the training data in the same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// Every repeat shuffles with the base seed: only init and dropout vary.
+    Same,
+    /// Each repeat shuffles with its own seed.
+    Vary,
+}
+
+/// What the experiment shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// One run per k, curves overlaid.
+    Curves,
+    /// A grid of batch sizes × learning rates, each trained for `epochs`.
+    Landscape,
+}
+
 /// One experiment. `k` holds one multiplier per run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -79,6 +99,16 @@ pub struct Config {
     pub seed: u64,
     pub init: Init,
     pub norm: Norm,
+    /// Repeats of every run over the seeds seed, seed+1, …, seed+repeats−1.
+    pub repeats: u32,
+    pub order: Order,
+    pub mode: Mode,
+    /// Landscape: batch sizes (rows of the grid).
+    pub grid_b: Vec<usize>,
+    /// Landscape: learning rates (columns of the grid).
+    pub grid_lr: Vec<f64>,
+    /// Test accuracy (%) for "steps to reach target".
+    pub target: f64,
 }
 
 impl Default for Config {
@@ -98,6 +128,12 @@ impl Default for Config {
             seed: 1,
             init: Init::PyTorch,
             norm: Norm::None,
+            repeats: 1,
+            order: Order::Vary,
+            mode: Mode::Curves,
+            grid_b: vec![8, 32, 128, 512, 2048, 8000],
+            grid_lr: log_space(0.001, 10.0, 6),
+            target: 90.0,
         }
     }
 }
@@ -295,6 +331,70 @@ pub fn format_k_list(ks: &[u32]) -> String {
     parts.join(",")
 }
 
+/// `n` log-spaced values from `lo` to `hi`, each rounded to 3 significant digits
+/// so that the text form stays short and parses back to the same numbers.
+pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if n <= 1 {
+        return vec![lo];
+    }
+    (0..n)
+        .map(|i| {
+            let v = lo * (hi / lo).powf(i as f64 / (n - 1) as f64);
+            format!("{v:.2e}").parse::<f64>().unwrap_or(v)
+        })
+        .collect()
+}
+
+/// Parses a learning-rate list: `a,b,c` or `lo:hi:n` (n log-spaced values).
+pub fn parse_lr_list(s: &str) -> Result<Vec<f64>, String> {
+    let parts: Vec<&str> = s.split(':').map(str::trim).collect();
+    let v = if parts.len() == 3 {
+        let (lo, hi) = (parse_f64(parts[0])?, parse_f64(parts[1])?);
+        let n: usize = parse_num(parts[2])?;
+        if !(2..=MAX_GRID).contains(&n) || lo <= 0.0 || hi <= lo {
+            return Err(format!(
+                "`lo:hi:n` needs 0 < lo < hi and n from 2 to {MAX_GRID}"
+            ));
+        }
+        log_space(lo, hi, n)
+    } else {
+        s.split(',').map(parse_f64).collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(v)
+}
+
+fn format_lr_list(v: &[f64]) -> String {
+    v.iter().map(|x| fmt_f64(*x)).collect::<Vec<_>>().join(",")
+}
+
+/// Parses a batch-size list with the same syntax as k lists (`8-256*2`, `8,32,128`).
+fn parse_b_list(s: &str) -> Result<Vec<usize>, String> {
+    let mut out = Vec::new();
+    for item in s.split(',') {
+        let item = item.trim();
+        if let Some((a, rest)) = item.split_once('-') {
+            let (b, m) = rest
+                .split_once('*')
+                .ok_or("a batch range needs a factor: `8-256*2`")?;
+            let (a, b, m): (usize, usize, usize) = (parse_num(a)?, parse_num(b)?, parse_num(m)?);
+            if a == 0 || m < 2 || b < a {
+                return Err(format!("bad range {item:?}"));
+            }
+            let mut v = a;
+            while v <= b && out.len() <= MAX_GRID {
+                out.push(v);
+                v *= m;
+            }
+        } else {
+            out.push(parse_num(item)?);
+        }
+    }
+    Ok(out)
+}
+
+/// At most this many rows or columns in a landscape grid.
+pub const MAX_GRID: usize = 12;
+
 macro_rules! param {
     ($name:literal, $csv:literal, $help:literal, $allowed:literal,
      get: $get:expr, set: $set:expr, check: $check:expr) => {
@@ -393,6 +493,38 @@ pub const PARAMS: &[Param] = &[
         get: |c| enum_name(&c.norm),
         set: |c, s| { c.norm = enum_parse(s, "none or standard")?; Ok(()) },
         check: ok),
+    param!("repeats", "repeats", "repeat every run over this many seeds (seed, seed+1, …); curves show mean and range",
+        "1 to 10",
+        get: |c| c.repeats.to_string(),
+        set: |c, s| { c.repeats = parse_num(s)?; Ok(()) },
+        check: |c| in_range(c.repeats, 1, 10, "1 to 10")),
+    param!("order", "order", "data order of the repeats: same (only init and dropout vary) or vary",
+        "same or vary",
+        get: |c| enum_name(&c.order),
+        set: |c, s| { c.order = enum_parse(s, "same or vary")?; Ok(()) },
+        check: ok),
+    param!("mode", "mode", "curves (one run per k) or landscape (a grid of batch sizes × learning rates)",
+        "curves or landscape",
+        get: |c| enum_name(&c.mode),
+        set: |c, s| { c.mode = enum_parse(s, "curves or landscape")?; Ok(()) },
+        check: ok),
+    param!("grid_b", "grid_b", "landscape: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
+        "a list of 1 to 12 batch sizes, each 1 to 60000",
+        get: |c| c.grid_b.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(","),
+        set: |c, s| { c.grid_b = parse_b_list(s)?; Ok(()) },
+        check: |c| if c.grid_b.is_empty() || c.grid_b.len() > MAX_GRID || c.grid_b.iter().any(|&b| b == 0 || b > 60_000) {
+            Err("allowed: a list of 1 to 12 batch sizes, each 1 to 60000".into()) } else { Ok(()) }),
+    param!("grid_lr", "grid_lr", "landscape: learning rates, e.g. `0.001,0.01,0.1` or `0.001:1:6` (6 log-spaced)",
+        "a list of 1 to 12 numbers in (0, 10], or lo:hi:n",
+        get: |c| format_lr_list(&c.grid_lr),
+        set: |c, s| { c.grid_lr = parse_lr_list(s)?; Ok(()) },
+        check: |c| if c.grid_lr.is_empty() || c.grid_lr.len() > MAX_GRID || c.grid_lr.iter().any(|&v| !(v > 0.0 && v <= 10.0)) {
+            Err("allowed: a list of 1 to 12 numbers in (0, 10], or lo:hi:n".into()) } else { Ok(()) }),
+    param!("target", "target", "test accuracy (%) for the \"steps to reach target\" view", "a number in (10, 100)",
+        get: |c| fmt_f64(c.target),
+        set: |c, s| { c.target = parse_f64(s)?; Ok(()) },
+        check: |c| if c.target > 10.0 && c.target < 100.0 { Ok(()) } else {
+            Err(format!("{} is out of range; allowed: a number in (10, 100)", c.target)) }),
 ];
 
 /// The table row of a parameter name.
@@ -507,6 +639,74 @@ impl Config {
             ..self.clone()
         }
     }
+
+    /// Every run of the experiment, in order: for `curves`, each k (outer) ×
+    /// each repeat (inner); for `landscape`, each batch size (outer) × each
+    /// learning rate × each repeat, as plain runs with B0 = the batch, η0 = the
+    /// rate, k = 1 and no scaling.
+    pub fn runs(&self) -> Vec<RunSpec> {
+        let mut out = Vec::new();
+        match self.mode {
+            Mode::Curves => {
+                for &k in &self.k {
+                    for repeat in 0..self.repeats {
+                        out.push(RunSpec {
+                            config: self.with_k(k),
+                            k,
+                            repeat,
+                            cell: None,
+                        });
+                    }
+                }
+            }
+            Mode::Landscape => {
+                for (i, &b) in self.grid_b.iter().enumerate() {
+                    for (j, &lr) in self.grid_lr.iter().enumerate() {
+                        for repeat in 0..self.repeats {
+                            let config = Config {
+                                b0: b,
+                                lr0: lr,
+                                k: vec![1],
+                                rule: Rule::None,
+                                warmup: 0,
+                                ..self.clone()
+                            };
+                            out.push(RunSpec {
+                                config,
+                                k: 1,
+                                repeat,
+                                cell: Some((i, j)),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The seeds of repeat `r`: (init and dropout seed, shuffle seed).
+    pub fn seeds(&self, repeat: u32) -> (u64, u64) {
+        let s = self.seed + repeat as u64;
+        (
+            s,
+            if self.order == Order::Same {
+                self.seed
+            } else {
+                s
+            },
+        )
+    }
+}
+
+/// One run of an experiment: its single-k config, which repeat, and (landscape) its grid cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub config: Config,
+    pub k: u32,
+    pub repeat: u32,
+    /// (batch-size row, learning-rate column) in landscape mode.
+    pub cell: Option<(usize, usize)>,
 }
 
 /// Splits `a=1&b=2` into decoded pairs (`+` is a space, `%XX` escapes).
@@ -666,6 +866,37 @@ mod tests {
         let (c, errs) = Config::from_query_lenient("warmup=9&epochs=3", &[]);
         assert!(c.validate().is_ok());
         assert_eq!(errs.len(), 1);
+    }
+
+    #[test]
+    fn runs_and_grids() {
+        let c = Config::from_query("k=1,4&repeats=2&order=same&seed=10").unwrap();
+        let runs = c.runs();
+        assert_eq!(
+            runs.iter().map(|r| (r.k, r.repeat)).collect::<Vec<_>>(),
+            vec![(1, 0), (1, 1), (4, 0), (4, 1)]
+        );
+        assert_eq!(c.seeds(1), (11, 10));
+        let c = Config::from_query("mode=landscape&grid_b=8-64*2&grid_lr=0.001:1:4").unwrap();
+        assert_eq!(c.grid_b, vec![8, 16, 32, 64]);
+        assert_eq!(c.grid_lr, vec![0.001, 0.01, 0.1, 1.0]);
+        let runs = c.runs();
+        assert_eq!(runs.len(), 16);
+        assert_eq!(
+            (runs[5].config.b0, runs[5].config.lr0, runs[5].cell),
+            (16, 0.01, Some((1, 1)))
+        );
+        assert_eq!(runs[5].config.rule, Rule::None);
+        assert_eq!(
+            Config::default().grid_lr,
+            vec![0.001, 0.00631, 0.0398, 0.251, 1.58, 10.0]
+        );
+        assert!(Config::from_query("grid_lr=0.1:0.01:3").is_err());
+        assert!(Config::from_query("grid_b=0").is_err());
+        assert!(Config::from_query("repeats=11")
+            .unwrap_err()
+            .to_string()
+            .contains("1 to 10"));
     }
 
     #[test]

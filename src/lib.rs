@@ -11,6 +11,7 @@
 pub mod config;
 pub mod data;
 pub mod kernels;
+pub mod landscape;
 pub mod metrics;
 pub mod model;
 pub mod nn;

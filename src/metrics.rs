@@ -1,7 +1,7 @@
 //! What a run reports: one [`EpochRecord`] per finished epoch, and the CSV
 //! and JSON forms of a set of runs.
 //!
-//! The CSV has one row per run per epoch. Its columns are `run`, `k`, `batch`,
+//! The CSV has one row per run per epoch. Its columns are `run`, `k`, `repeat`, `batch`,
 //! then one column per experiment parameter (from the config's table, so a row
 //! reproduces its run), then the metrics. The page's export and the CLI write
 //! the same columns through [`write_csv`].
@@ -73,6 +73,9 @@ pub struct RunResult {
     pub run: usize,
     /// The experiment restricted to this run's k.
     pub config: Config,
+    /// Which repeat (seed offset) of the run this is.
+    #[serde(default)]
+    pub repeat: u32,
     pub records: Vec<EpochRecord>,
 }
 
@@ -96,9 +99,9 @@ pub const METRIC_COLUMNS: &[&str] = &[
     "status",
 ];
 
-/// The CSV header: `run,k,batch,<parameters but k>,<metrics>`.
+/// The CSV header: `run,k,repeat,batch,<parameters but k>,<metrics>`.
 pub fn csv_header() -> Vec<&'static str> {
-    let mut h = vec!["run", "k", "batch"];
+    let mut h = vec!["run", "k", "repeat", "batch"];
     h.extend(PARAMS.iter().filter(|p| p.name != "k").map(|p| p.csv));
     h.extend_from_slice(METRIC_COLUMNS);
     h
@@ -117,6 +120,7 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
     let mut row = vec![
         run.run.to_string(),
         run.k().to_string(),
+        run.repeat.to_string(),
         r.batch.to_string(),
     ];
     row.extend(
@@ -186,6 +190,7 @@ mod tests {
         let run = RunResult {
             run: 2,
             config: cfg.clone(),
+            repeat: 0,
             records: vec![record(1), record(2)],
         };
         let text = to_csv_string(&[run]);

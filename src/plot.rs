@@ -12,7 +12,9 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::landscape::Landscape;
 use crate::metrics::{EpochRecord, Status};
 
 /// What the x axis counts.
@@ -62,6 +64,8 @@ pub enum Metric {
     TestLoss,
     TestAcc,
     Lr,
+    /// Gradient noise scale B_simple (log scale).
+    NoiseScale,
 }
 
 impl Metric {
@@ -72,12 +76,24 @@ impl Metric {
         Metric::Lr,
     ];
 
+    pub fn parse(s: &str) -> Option<Metric> {
+        Some(match s {
+            "trainLoss" => Metric::TrainLoss,
+            "testLoss" => Metric::TestLoss,
+            "testAcc" => Metric::TestAcc,
+            "lr" => Metric::Lr,
+            "noiseScale" => Metric::NoiseScale,
+            _ => return None,
+        })
+    }
+
     fn title(self) -> &'static str {
         match self {
             Metric::TrainLoss => "train loss",
             Metric::TestLoss => "test loss",
             Metric::TestAcc => "test accuracy (%)",
             Metric::Lr => "learning rate",
+            Metric::NoiseScale => "gradient noise scale B_simple",
         }
     }
 
@@ -87,6 +103,7 @@ impl Metric {
             Metric::TestLoss => r.test_loss,
             Metric::TestAcc => 100.0 * r.test_acc,
             Metric::Lr => r.lr,
+            Metric::NoiseScale => r.noise_scale,
         }
     }
 
@@ -102,6 +119,45 @@ pub struct Curve<'a> {
     pub records: &'a [EpochRecord],
     /// Index into the palette (the run's index, so colours stay put as runs finish).
     pub color: usize,
+    /// Further repeats of the same run (other seeds): the line becomes their mean
+    /// and a band spans their min and max. Empty for a single run.
+    pub repeats: Vec<&'a [EpochRecord]>,
+}
+
+impl<'a> Curve<'a> {
+    pub fn new(label: impl Into<String>, records: &'a [EpochRecord], color: usize) -> Self {
+        Curve {
+            label: label.into(),
+            records,
+            color,
+            repeats: Vec::new(),
+        }
+    }
+
+    /// (x, mean, min, max) of `metric` per evaluation, over the repeats that have it.
+    fn points(&self, axis: XAxis, metric: Metric) -> Vec<(f64, f64, f64, f64)> {
+        let all: Vec<&[EpochRecord]> = std::iter::once(self.records)
+            .chain(self.repeats.iter().copied())
+            .collect();
+        (0..self.records.len())
+            .map(|i| {
+                let vals: Vec<f64> = all
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|r| metric.of(r))
+                    .collect();
+                let finite: Vec<f64> = vals.iter().copied().filter(|v| v.is_finite()).collect();
+                let mean = if finite.len() == vals.len() && !vals.is_empty() {
+                    finite.iter().sum::<f64>() / finite.len() as f64
+                } else {
+                    f64::NAN
+                };
+                let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (axis.of(&self.records[i]), mean, lo, hi)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +170,10 @@ pub struct PlotOptions {
     pub runs: usize,
     /// Font scale (1.0 for a laptop-sized canvas).
     pub font: f64,
+    /// Draw the smallest-batch run (k = 1) faintly on every other run's axis:
+    /// unchanged against epochs, samples or time; against steps, squeezed by the
+    /// batch ratio, where a run k times larger lands if the rule holds.
+    pub overlay: bool,
 }
 
 impl Default for PlotOptions {
@@ -124,6 +184,7 @@ impl Default for PlotOptions {
             metrics: Metric::ALL.to_vec(),
             runs: 8,
             font: 1.0,
+            overlay: false,
         }
     }
 }
@@ -182,7 +243,7 @@ pub fn draw_curves<DB: DrawingBackend>(
     let n = opts.metrics.len().max(1);
     let (w, h) = root.dim_in_pixel();
     // Two columns when the area is wide enough, one panel per row otherwise (phones).
-    let cols = if n >= 2 && w as f64 >= 1.1 * h as f64 && w >= 560 {
+    let cols = if n >= 2 && w >= 640 && (w as f64 >= 1.1 * h as f64 || n >= 4) {
         2
     } else {
         1
@@ -203,7 +264,8 @@ fn draw_panel<DB: DrawingBackend>(
     metric: Metric,
     legend: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let log = metric.is_loss() && opts.log_loss || metric == Metric::Lr;
+    let log =
+        metric.is_loss() && opts.log_loss || metric == Metric::Lr || metric == Metric::NoiseScale;
     let tf = |v: f64| if log { v.max(1e-12).log10() } else { v };
     let fs = |px: f64| (px * opts.font).round() as u32;
 
@@ -276,13 +338,63 @@ fn draw_panel<DB: DrawingBackend>(
             y1
         }
     };
-    for c in curves {
-        let col = color(c.color, opts.runs.max(curves.len()));
-        let pts: Vec<(f64, f64)> = c
-            .records
+    let n_col = opts.runs.max(curves.len());
+    // The reference for the overlay: the run with the smallest batch.
+    let reference = curves
+        .iter()
+        .filter(|c| !c.records.is_empty())
+        .min_by_key(|c| c.records[0].batch)
+        .filter(|_| opts.overlay && curves.len() > 1);
+    if let Some(rc) = reference {
+        let rb = rc.records[0].batch as f64;
+        for c in curves
             .iter()
-            .map(|r| (axis.of(r), clamp(metric.of(r))))
-            .collect();
+            .filter(|c| !std::ptr::eq(*c, rc) && !c.records.is_empty())
+        {
+            let squeeze = if axis == XAxis::Steps {
+                rb / c.records[0].batch as f64
+            } else {
+                1.0
+            };
+            let col = if axis == XAxis::Steps {
+                color(c.color, n_col)
+            } else {
+                RGBColor(120, 120, 120)
+            };
+            let pts: Vec<(f64, f64)> = rc
+                .points(axis, metric)
+                .into_iter()
+                .filter(|p| p.1.is_finite())
+                .map(|(x, m, _, _)| (x * squeeze, clamp(m)))
+                .collect();
+            chart.draw_series(LineSeries::new(pts, col.mix(0.3).stroke_width(6)))?;
+            if axis != XAxis::Steps {
+                break; // the same curve for every run: draw it once
+            }
+        }
+    }
+    for c in curves {
+        let col = color(c.color, n_col);
+        let stats = c.points(axis, metric);
+        if !c.repeats.is_empty() {
+            // The band between the repeats' min and max.
+            let band: Vec<(f64, f64)> = stats
+                .iter()
+                .filter(|p| p.2.is_finite())
+                .map(|p| (p.0, clamp(p.3)))
+                .chain(
+                    stats
+                        .iter()
+                        .rev()
+                        .filter(|p| p.2.is_finite())
+                        .map(|p| (p.0, clamp(p.2))),
+                )
+                .collect();
+            if band.len() >= 4 {
+                chart.draw_series(std::iter::once(Polygon::new(band, col.mix(0.18).filled())))?;
+            }
+        }
+        let pts: Vec<(f64, f64)> = stats.iter().map(|p| (p.0, clamp(p.1))).collect();
         let series = chart.draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))?;
         if legend {
             series.label(c.label.clone()).legend(move |(x, y)| {
@@ -348,6 +460,312 @@ pub fn svg_string(
     Ok(out)
 }
 
+/// What the landscape heatmap colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeatValue {
+    /// Final test accuracy (%).
+    Accuracy,
+    /// Final test loss.
+    Loss,
+}
+
+/// Viridis at `t` in [0, 1].
+fn viridis(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let (lo, f) = (t.floor() as usize, t - t.floor());
+    let hi = (lo + 1).min(VIRIDIS.len() - 1);
+    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    let (a, b) = (VIRIDIS[lo], VIRIDIS[hi]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Draws the landscape: the heatmap of `value` over batch × learning rate with
+/// the linear and √ rule lines through the anchor (left, or top when narrow),
+/// and the fewest steps to the target accuracy per batch size (right/bottom).
+pub fn draw_landscape<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    land: &Landscape,
+    value: HeatValue,
+    font: f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let (w, h) = root.dim_in_pixel();
+    let panels = if w as f64 >= 1.1 * h as f64 {
+        root.split_evenly((1, 2))
+    } else {
+        root.split_evenly((2, 1))
+    };
+    draw_heatmap(&panels[0], land, value, font).map_err(err)?;
+    draw_steps_to_target(&panels[1], land, font).map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    land: &Landscape,
+    value: HeatValue,
+    font: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| (px * font).round() as u32;
+    let (nb, nl) = (land.grid_b.len(), land.grid_lr.len());
+    // Cells sit on integer positions; the axes label them with the grid values.
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            match value {
+                HeatValue::Accuracy => {
+                    "final test accuracy (%) · ✕ diverged · grey: stuck at chance"
+                }
+                HeatValue::Loss => "final test loss · ✕ diverged · grey: stuck at chance",
+            },
+            ("sans-serif", fs(15.0)),
+        )
+        .margin(fs(6.0))
+        .x_label_area_size(fs(34.0))
+        .y_label_area_size(fs(52.0))
+        .build_cartesian_2d(-0.5..nl as f64 - 0.5, -0.5..nb as f64 - 0.5)?;
+    let lrs = land.grid_lr.clone();
+    let bs = land.grid_b.clone();
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("learning rate")
+        .y_desc("batch size")
+        .x_labels(nl)
+        .y_labels(nb)
+        .x_label_formatter(&|v| {
+            lrs.get(v.round() as usize)
+                .map(|x| short_number(*x))
+                .unwrap_or_default()
+        })
+        .y_label_formatter(&|v| {
+            bs.get(v.round() as usize)
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        })
+        .label_style(("sans-serif", fs(11.0)))
+        .axis_desc_style(("sans-serif", fs(12.0)))
+        .draw()?;
+    let vals: Vec<f64> = land
+        .cells
+        .iter()
+        .flatten()
+        .map(|c| match value {
+            HeatValue::Accuracy => 100.0 * c.acc,
+            HeatValue::Loss => c.loss,
+        })
+        .filter(|v| v.is_finite())
+        .collect();
+    let (lo, hi) = vals
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    for (i, row) in land.cells.iter().enumerate() {
+        for (j, c) in row.iter().enumerate() {
+            let (x, y) = (j as f64, i as f64);
+            let v = match value {
+                HeatValue::Accuracy => 100.0 * c.acc,
+                HeatValue::Loss => c.loss,
+            };
+            let rect = [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)];
+            if c.diverged {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    rect,
+                    RGBColor(60, 60, 60).filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Cross::new(
+                    (x, y),
+                    fs(9.0) as i32,
+                    WHITE.stroke_width(2),
+                )))?;
+            } else if c.collapsed {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    rect,
+                    RGBColor(150, 150, 150).filled(),
+                )))?;
+                let style = ("sans-serif", fs(10.0))
+                    .into_font()
+                    .color(&WHITE)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                chart.draw_series(std::iter::once(Text::new("chance", (x, y), style)))?;
+            } else if v.is_finite() {
+                // Better is brighter: high accuracy, low loss.
+                let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+                let t = if value == HeatValue::Loss { 1.0 - t } else { t };
+                chart.draw_series(std::iter::once(Rectangle::new(rect, viridis(t).filled())))?;
+                let text = if value == HeatValue::Accuracy {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.2}")
+                };
+                let ink = if t > 0.6 { BLACK } else { WHITE };
+                let style = ("sans-serif", fs(11.0))
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                chart.draw_series(std::iter::once(Text::new(text, (x, y), style)))?;
+            } else {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    rect,
+                    RGBColor(238, 238, 238).filled(),
+                )))?;
+            }
+        }
+    }
+    // Rule lines through the anchor (B0, η0), in grid coordinates: interpolate
+    // log(lr) and log(B) between grid positions (the grids are log-spaced).
+    let pos = |grid: &[f64], v: f64| -> f64 {
+        let lv = v.ln();
+        let g: Vec<f64> = grid.iter().map(|x| x.ln()).collect();
+        if g.len() < 2 {
+            return 0.0;
+        }
+        let k = g.windows(2).position(|w| lv <= w[1]).unwrap_or(g.len() - 2);
+        let k = if lv < g[0] { 0 } else { k };
+        k as f64 + (lv - g[k]) / (g[k + 1] - g[k])
+    };
+    let gb: Vec<f64> = land.grid_b.iter().map(|&b| b as f64).collect();
+    let (b0, lr0) = (land.anchor.0 as f64, land.anchor.1);
+    for (name, power, col) in [
+        ("linear: η ∝ B", 1.0, RGBColor(213, 94, 0)),
+        ("√: η ∝ √B", 0.5, RGBColor(204, 121, 167)),
+    ] {
+        let steps = 60;
+        let (b_lo, b_hi) = (gb[0].ln(), gb[gb.len() - 1].ln());
+        let pts: Vec<(f64, f64)> = (0..=steps)
+            .map(|s| (b_lo + (b_hi - b_lo) * s as f64 / steps as f64).exp())
+            .map(|b| (pos(&land.grid_lr, lr0 * (b / b0).powf(power)), pos(&gb, b)))
+            .filter(|(x, y)| {
+                (-0.5..=nl as f64 - 0.5).contains(x) && (-0.5..=nb as f64 - 0.5).contains(y)
+            })
+            .collect();
+        if pts.len() >= 2 {
+            chart
+                .draw_series(LineSeries::new(pts, col.stroke_width(3)))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", fs(11.0)))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_steps_to_target<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    land: &Landscape,
+    font: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| (px * font).round() as u32;
+    let best: Vec<(f64, f64)> = land
+        .best_steps()
+        .into_iter()
+        .filter_map(|(b, s)| s.map(|(steps, _)| ((b as f64).log2(), steps.max(1.0).log10())))
+        .collect();
+    let bx: Vec<f64> = land.grid_b.iter().map(|&b| (b as f64).log2()).collect();
+    let (x0, x1) = (
+        bx.iter().copied().fold(f64::INFINITY, f64::min) - 0.3,
+        bx.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 0.3,
+    );
+    let (y0, y1) = best
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
+    let (y0, y1) = if y0.is_finite() {
+        (y0 - 0.3, y1 + 0.3)
+    } else {
+        (0.0, 4.0)
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("optimizer steps to reach {}% test accuracy", land.target),
+            ("sans-serif", fs(15.0)),
+        )
+        .margin(fs(6.0))
+        .x_label_area_size(fs(34.0))
+        .y_label_area_size(fs(52.0))
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("batch size")
+        .y_desc("steps (best learning rate)")
+        .x_label_formatter(&|v| short_number(2f64.powf(*v)))
+        .y_label_formatter(&|v| short_number(10f64.powf(*v)))
+        .label_style(("sans-serif", fs(11.0)))
+        .axis_desc_style(("sans-serif", fs(12.0)))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+    if let Some(&(bx0, by0)) = best.first() {
+        // Perfect scaling: steps halve when the batch doubles.
+        let ideal: Vec<(f64, f64)> = [bx0, x1]
+            .iter()
+            .map(|&x| (x, by0 - (x - bx0) * 2f64.log10()))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                ideal,
+                RGBColor(150, 150, 150).stroke_width(2),
+            ))?
+            .label("perfect scaling (steps ∝ 1/B)")
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    RGBColor(150, 150, 150).stroke_width(2),
+                )
+            });
+    }
+    let col = RGBColor(0, 114, 178);
+    chart
+        .draw_series(LineSeries::new(best.clone(), col.stroke_width(3)))?
+        .label("measured (best over learning rates)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
+    chart.draw_series(best.iter().map(|&p| Circle::new(p, 4, col.filled())))?;
+    // Batch sizes that never reached the target, marked along the top.
+    for (b, s) in land.best_steps() {
+        if s.is_none() {
+            let p = ((b as f64).log2(), y1 - 0.1);
+            chart.draw_series(std::iter::once(Cross::new(
+                p,
+                6,
+                RGBColor(213, 94, 0).stroke_width(2),
+            )))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", fs(11.0)))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
+}
+
+/// The landscape as an SVG string (CLI and tests).
+pub fn landscape_svg_string(
+    land: &Landscape,
+    value: HeatValue,
+    size: (u32, u32),
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_landscape(&root, land, value, 1.0)?;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +791,55 @@ mod tests {
     }
 
     #[test]
+    fn landscape_svg_draws_cells_rules_and_steps() {
+        use crate::config::Config;
+        use crate::metrics::RunResult;
+        let cfg =
+            Config::from_query("mode=landscape&grid_b=8,64,512&grid_lr=0.001:1:3&b0=8&lr0=0.001")
+                .unwrap();
+        let runs: Vec<RunResult> = cfg
+            .runs()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (bi, lj) = s.cell.unwrap();
+                let status = if lj == 2 && bi == 0 {
+                    Status::Diverged
+                } else {
+                    Status::Done
+                };
+                let mut r = rec(1, 0.5 + 0.1 * (bi + lj) as f64, status);
+                r.step = [1000, 125, 16][bi];
+                RunResult {
+                    run: i,
+                    config: s.config.clone(),
+                    repeat: 0,
+                    records: vec![r],
+                }
+            })
+            .collect();
+        let land = Landscape::new(&cfg, &runs);
+        let svg = landscape_svg_string(&land, HeatValue::Accuracy, (1000, 420)).unwrap();
+        for needle in [
+            "final test accuracy",
+            "linear: η ∝ B",
+            "perfect scaling",
+            "steps to reach 90% test accuracy",
+        ] {
+            assert!(svg.contains(needle), "missing {needle}");
+        }
+        // The 90 % cell (batch 512, lr 1) is labelled; a diverged cell is dark.
+        std::fs::write(std::env::temp_dir().join("lrbp-landscape.svg"), &svg).ok();
+        let texts: Vec<&str> = svg
+            .split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .map(str::trim)
+            .collect();
+        assert!(texts.contains(&"90"), "cell label");
+        assert!(svg.contains("#3C3C3C"), "diverged cell colour");
+    }
+
+    #[test]
     fn palette_is_distinct() {
         let c: Vec<_> = (0..8).map(|i| palette(i, 8)).collect();
         for i in 0..8 {
@@ -395,18 +862,7 @@ mod tests {
     fn svg_has_every_run_and_the_divergence_mark() {
         let a = vec![rec(1, 0.8, Status::Running), rec(2, 0.9, Status::Done)];
         let b = vec![rec(1, 0.5, Status::Running), rec(2, 0.1, Status::Diverged)];
-        let curves = [
-            Curve {
-                label: "k=1".into(),
-                records: &a,
-                color: 0,
-            },
-            Curve {
-                label: "k=2 diverged".into(),
-                records: &b,
-                color: 1,
-            },
-        ];
+        let curves = [Curve::new("k=1", &a, 0), Curve::new("k=2 diverged", &b, 1)];
         for x in [XAxis::Epoch, XAxis::Samples, XAxis::Steps, XAxis::Time] {
             let opts = PlotOptions {
                 x,

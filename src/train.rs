@@ -29,7 +29,7 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, RunSpec};
 use crate::data::Split;
 use crate::metrics::{EpochRecord, Status};
 use crate::model::Model;
@@ -98,6 +98,22 @@ pub struct StepReport {
 impl Trainer {
     /// A trainer for `cfg` restricted to multiplier `k` (which need not be in `cfg.k`).
     pub fn new(cfg: &Config, k: u32, data: Arc<Split>) -> Result<Trainer, ConfigError> {
+        Trainer::new_repeat(cfg, k, 0, data)
+    }
+
+    /// The trainer of one run of an experiment (see [`Config::runs`]).
+    pub fn for_run(run: &RunSpec, data: Arc<Split>) -> Result<Trainer, ConfigError> {
+        Trainer::new_repeat(&run.config, run.k, run.repeat, data)
+    }
+
+    /// Repeat `repeat` of the run with multiplier `k`: its seeds come from
+    /// [`Config::seeds`] (init, dropout and probes from one, shuffling from the other).
+    pub fn new_repeat(
+        cfg: &Config,
+        k: u32,
+        repeat: u32,
+        data: Arc<Split>,
+    ) -> Result<Trainer, ConfigError> {
         let cfg = cfg.with_k(k);
         cfg.validate()?;
         let n_train = cfg.train.min(data.train.len());
@@ -108,13 +124,21 @@ impl Trainer {
                 message: "the data set has no training or no test samples".into(),
             });
         }
+        if repeat >= cfg.repeats {
+            return Err(ConfigError {
+                param: "repeats".into(),
+                value: cfg.repeats.to_string(),
+                message: format!("repeat {repeat} does not exist"),
+            });
+        }
         let plan = RunPlan::new(&cfg, k, n_train);
-        let mut init_rng = Rng::stream(cfg.seed, streams::INIT);
+        let (seed, shuffle_seed) = cfg.seeds(repeat);
+        let mut init_rng = Rng::stream(seed, streams::INIT);
         let model = Model::new(cfg.init, cfg.dropout as f32, &mut init_rng);
         Ok(Trainer {
             opt: Optimizer::new(cfg.opt, cfg.momentum),
-            shuffle_rng: Rng::stream(cfg.seed, streams::SHUFFLE),
-            dropout_rng: Rng::stream(cfg.seed, streams::DROPOUT),
+            shuffle_rng: Rng::stream(shuffle_seed, streams::SHUFFLE),
+            dropout_rng: Rng::stream(seed, streams::DROPOUT),
             order: (0..n_train).collect(),
             pos: 0,
             epoch: 0,
@@ -126,7 +150,7 @@ impl Trainer {
             diverged_at: None,
             history: Vec::new(),
             step_losses: Vec::new(),
-            probe_rng: Rng::stream(cfg.seed, streams::PROBE),
+            probe_rng: Rng::stream(seed, streams::PROBE),
             // Fewer probes on small training sets so the probes (single-sample
             // passes) stay a small share of the work.
             probe_every: plan

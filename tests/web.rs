@@ -73,6 +73,8 @@ struct GoldenRun {
     name: String,
     config: String,
     k: u32,
+    #[serde(default)]
+    repeat: u32,
     plan: GoldenPlan,
     records: Vec<GoldenRecord>,
     predict: GoldenPredict,
@@ -207,7 +209,7 @@ fn message(e: wasm_bindgen::JsError) -> String {
 }
 
 fn trainer_error(config: &str, k: f64, images: &[u8], labels: &[u8]) -> String {
-    match WasmTrainer::new(config, k, images, labels) {
+    match WasmTrainer::new(config, k, images, labels, None) {
         Ok(_) => panic!("Trainer({config}, {k}) should have failed"),
         Err(e) => message(e),
     }
@@ -264,8 +266,9 @@ fn trainer_matches_native_bit_for_bit() {
     // collected over every run, so one failure shows the whole picture.
     let mut diffs: Vec<String> = Vec::new();
     for run in &g.runs {
-        let label = format!("{} k={}", run.name, run.k);
-        let mut t = WasmTrainer::new(&run.config, run.k as f64, IMAGES, LABELS)
+        let label = format!("{} k={} repeat {}", run.name, run.k, run.repeat);
+        let repeat = Some(run.repeat as f64);
+        let mut t = WasmTrainer::new(&run.config, run.k as f64, IMAGES, LABELS, repeat)
             .unwrap_or_else(|e| panic!("{label}: {}", message(e)));
 
         let p = &run.plan;
@@ -381,7 +384,7 @@ fn trainer_matches_native_bit_for_bit() {
 #[wasm_bindgen_test]
 fn stop_ends_a_run() {
     let cfg = r#"{"train": 64, "epochs": 3, "dropout": 0}"#;
-    let mut t = WasmTrainer::new(cfg, 1.0, IMAGES, LABELS).unwrap();
+    let mut t = WasmTrainer::new(cfg, 1.0, IMAGES, LABELS, None).unwrap();
     let s: StepIn = serde_json::from_str(&t.step(3.0).unwrap()).unwrap();
     assert_eq!((s.steps, s.status.as_str()), (3, "running"));
     t.stop();
@@ -398,7 +401,7 @@ fn stop_ends_a_run() {
 fn test_images_are_the_original_bytes() {
     // Standard normalisation: the bytes must come back exactly, not the f32 inputs.
     let cfg = r#"{"train": 256, "norm": "standard"}"#;
-    let t = WasmTrainer::new(cfg, 1.0, IMAGES, LABELS).unwrap();
+    let t = WasmTrainer::new(cfg, 1.0, IMAGES, LABELS, None).unwrap();
     let m = data::load_mnist(IMAGES, LABELS).unwrap();
     let split = data::split(&m, 256, Norm::Standard);
     assert!(split.std != 1.0, "the test needs a real normalisation");
@@ -423,7 +426,7 @@ fn test_images_are_the_original_bytes() {
 
 #[wasm_bindgen_test]
 fn predict_checks_indices_and_gives_probabilities() {
-    let mut t = WasmTrainer::new(r#"{"train": 64}"#, 1.0, IMAGES, LABELS).unwrap();
+    let mut t = WasmTrainer::new(r#"{"train": 64}"#, 1.0, IMAGES, LABELS, None).unwrap();
     let e = message(t.predict(&[0, 4_000_000]).unwrap_err());
     assert!(e.contains("4000000") && e.contains("out of range"), "{e}");
     let e = message(t.predict(&vec![0; web::MAX_INDICES + 1]).unwrap_err());
@@ -534,6 +537,23 @@ fn draw_chart_paints_every_run() {
         );
         web::draw_chart(&c, &curves, &opts).unwrap_or_else(|e| panic!("{x}: {}", message(e)));
     }
+    // Repeats (mean and band), the overlay and the noise-scale panel.
+    let with_repeats: Vec<serde_json::Value> =
+        serde_json::from_str::<Vec<serde_json::Value>>(&curves)
+            .unwrap()
+            .into_iter()
+            .map(|mut c| {
+                c["repeats"] = serde_json::json!([c["records"].clone(), c["records"].clone()]);
+                c
+            })
+            .collect();
+    let with_repeats = serde_json::to_string(&with_repeats).unwrap();
+    for x in ["epoch", "steps"] {
+        let opts = format!(
+            r#"{{"x": "{x}", "overlay": true, "metrics": ["noiseScale", "testAcc", "trainLoss"]}}"#
+        );
+        web::draw_chart(&c, &with_repeats, &opts).unwrap_or_else(|e| panic!("{x}: {}", message(e)));
+    }
     // Defaults for every option; an empty chart; tiny and hidden canvases.
     web::draw_chart(&c, &curves, "{}").unwrap();
     web::draw_chart(&c, "[]", "{}").unwrap();
@@ -588,7 +608,21 @@ fn bad_configs_are_errors_naming_the_parameter() {
         );
     }
 
-    let mut t = WasmTrainer::new(r#"{"train": 32}"#, 1.0, IMAGES, LABELS).unwrap();
+    let cfg = r#"{"repeats": 2}"#;
+    let e = message(
+        WasmTrainer::new(cfg, 1.0, IMAGES, LABELS, Some(2.0))
+            .err()
+            .unwrap(),
+    );
+    assert!(e.contains("`repeats`") && e.contains("repeat 2"), "{e}");
+    let e = message(
+        WasmTrainer::new(cfg, 1.0, IMAGES, LABELS, Some(-1.0))
+            .err()
+            .unwrap(),
+    );
+    assert!(e.contains("repeat"), "{e}");
+
+    let mut t = WasmTrainer::new(r#"{"train": 32}"#, 1.0, IMAGES, LABELS, None).unwrap();
     for n in [-1.0, 0.5, f64::NAN] {
         let e = message(t.step(n).unwrap_err());
         assert!(e.contains("step"), "step({n}): {e}");

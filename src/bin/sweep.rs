@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use lr_batch_playground::config::{Config, PARAMS};
+use lr_batch_playground::config::{Config, Mode, PARAMS};
 use lr_batch_playground::data::{self, Split};
+use lr_batch_playground::landscape::Landscape;
 use lr_batch_playground::metrics::{write_csv, RunResult, Status};
-use lr_batch_playground::plot::{self, Curve, PlotOptions, XAxis};
+use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::train::Trainer;
 
@@ -83,6 +84,12 @@ fn cli() -> Command {
             .help("x axis of the SVG"),
     )
     .arg(Arg::new("log-loss").long("log-loss").action(ArgAction::SetTrue).help("losses on a log scale in the SVG"))
+    .arg(
+        Arg::new("overlay")
+            .long("overlay")
+            .action(ArgAction::SetTrue)
+            .help("draw the k=1 curve faintly on every run's axis in the SVG (what the rule predicts)"),
+    )
     .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("no progress lines"))
 }
 
@@ -137,8 +144,13 @@ fn load_data(dir: Option<&String>, cfg: &Config) -> Result<Split, String> {
     Ok(data::split(&mnist, cfg.train, cfg.norm))
 }
 
-fn label(plan: &RunPlan) -> String {
-    format!("k={} B={} η={}", plan.k, plan.batch, short(plan.lr))
+fn label(plan: &RunPlan, repeat: u32, repeats: u32) -> String {
+    let seed = if repeats > 1 {
+        format!(" #{repeat}")
+    } else {
+        String::new()
+    };
+    format!("k={} B={} η={}{seed}", plan.k, plan.batch, short(plan.lr))
 }
 
 /// A rate with at most 6 decimals and no trailing zeros.
@@ -165,6 +177,7 @@ fn main() {
 fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
     let split = Arc::new(load_data(m.get_one::<String>("data"), cfg)?);
     let quiet = m.get_flag("quiet");
+    let specs = cfg.runs();
     let jobs = m
         .get_one::<usize>("jobs")
         .copied()
@@ -173,29 +186,31 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                 .map(|n| n.get())
                 .unwrap_or(1)
         })
-        .clamp(1, cfg.k.len());
+        .clamp(1, specs.len());
     eprintln!(
         "{} runs × {} epochs on {} training / {} test digits, {jobs} at a time",
-        cfg.k.len(),
+        specs.len(),
         cfg.epochs,
         cfg.train.min(split.train.len()),
         split.test.len()
     );
-    let query = cfg.to_query();
-    eprintln!("same experiment in the page: http://127.0.0.1:8080/?{query}");
+    eprintln!(
+        "same experiment in the page: http://127.0.0.1:8080/?{}",
+        cfg.to_query()
+    );
 
     let start = Instant::now();
     let next = AtomicUsize::new(0);
     let epochs_done = AtomicUsize::new(0);
-    let total_epochs = cfg.k.len() * cfg.epochs as usize;
-    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; cfg.k.len()]);
+    let total_epochs = specs.len() * cfg.epochs as usize;
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; specs.len()]);
     let failure: Mutex<Option<String>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&k) = cfg.k.get(i) else { break };
-                let mut t = match Trainer::new(cfg, k, split.clone()) {
+                let Some(spec) = specs.get(i) else { break };
+                let mut t = match Trainer::for_run(spec, split.clone()) {
                     Ok(t) => t,
                     Err(e) => {
                         *failure.lock().unwrap() = Some(e.to_string());
@@ -209,19 +224,21 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                     let done = epochs_done.fetch_add(1, Ordering::SeqCst) + 1;
                     if !quiet {
                         eprintln!(
-                            "[{done:>4}/{total_epochs}] {:<24} epoch {:>3}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  {}{}",
-                            label(t.plan()),
+                            "[{done:>4}/{total_epochs}] {:<28} epoch {:>3}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  B_simple {:>6.0}  {}({:.0}s)",
+                            label(t.plan(), spec.repeat, cfg.repeats),
                             r.epoch,
                             r.train_loss,
                             r.test_loss,
                             100.0 * r.test_acc,
+                            r.noise_scale,
                             if r.status == Status::Diverged { "DIVERGED " } else { "" },
-                            format_args!("({:.0}s)", start.elapsed().as_secs_f64())
+                            start.elapsed().as_secs_f64()
                         );
                     }
                     records.push(r);
                 }
-                results.lock().unwrap()[i] = Some(RunResult { run: i, config: t.config().clone(), records });
+                let result = RunResult { run: i, config: t.config().clone(), repeat: spec.repeat, records };
+                results.lock().unwrap()[i] = Some(result);
             });
         }
     });
@@ -245,46 +262,83 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
     write_csv(std::io::BufWriter::new(file), &runs)
         .map_err(|e| format!("{}: {e}", csv_path.display()))?;
 
-    let n_train = cfg.train.min(split.train.len());
-    let labels: Vec<String> = runs
-        .iter()
-        .map(|r| label(&RunPlan::new(cfg, r.k(), n_train)))
-        .collect();
-    let curves: Vec<Curve> = runs
-        .iter()
-        .zip(&labels)
-        .map(|(r, l)| Curve {
-            label: l.clone(),
-            records: &r.records,
-            color: r.run,
-        })
-        .collect();
-    let opts = PlotOptions {
-        x: XAxis::parse(m.get_one::<String>("x").expect("has a default")).unwrap_or(XAxis::Epoch),
-        log_loss: m.get_flag("log-loss"),
-        runs: runs.len(),
-        ..Default::default()
+    let svg = match cfg.mode {
+        Mode::Curves => {
+            let n_train = cfg.train.min(split.train.len());
+            // One curve per k; its repeats (other seeds) become a band.
+            let groups: Vec<(u32, Vec<&RunResult>)> = cfg
+                .k
+                .iter()
+                .map(|&k| (k, runs.iter().filter(|r| r.k() == k).collect()))
+                .collect();
+            let labels: Vec<String> = groups
+                .iter()
+                .map(|(k, _)| label(&RunPlan::new(cfg, *k, n_train), 0, 1))
+                .collect();
+            let curves: Vec<Curve> = groups
+                .iter()
+                .zip(&labels)
+                .enumerate()
+                .filter(|(_, ((_, g), _))| !g.is_empty())
+                .map(|(i, ((_, g), l))| Curve {
+                    repeats: g[1..].iter().map(|r| r.records.as_slice()).collect(),
+                    ..Curve::new(l.clone(), &g[0].records, i)
+                })
+                .collect();
+            let mut metrics = Metric::ALL.to_vec();
+            metrics.push(Metric::NoiseScale);
+            let opts = PlotOptions {
+                x: XAxis::parse(m.get_one::<String>("x").expect("has a default"))
+                    .unwrap_or(XAxis::Epoch),
+                log_loss: m.get_flag("log-loss"),
+                runs: curves.len(),
+                metrics,
+                overlay: m.get_flag("overlay"),
+                ..Default::default()
+            };
+            plot::svg_string(&curves, &opts, (1100, 1080))?
+        }
+        Mode::Landscape => {
+            let land = Landscape::new(cfg, &runs);
+            plot::landscape_svg_string(&land, HeatValue::Accuracy, (1200, 520))?
+        }
     };
-    let svg = plot::svg_string(&curves, &opts, (1100, 760))?;
     let svg_path = prefix.with_extension("svg");
     std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
 
     println!(
-        "{:<5} {:>6} {:>10} {:>10} {:>10} {:>9}",
-        "k", "batch", "lr", "test loss", "test acc", "status"
+        "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>9}",
+        "k", "repeat", "batch", "lr", "test loss", "test acc", "B_simple", "status"
     );
     for r in &runs {
         if let Some(last) = r.records.last() {
             println!(
-                "{:<5} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9}",
+                "{:<5} {:>6} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9.0} {:>9}",
                 r.k(),
+                r.repeat,
                 last.batch,
                 short(last.lr),
                 last.test_loss,
                 100.0 * last.test_acc,
+                last.noise_scale,
                 last.status.as_str()
             );
         }
+    }
+    let noise: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.records.last())
+        .map(|l| l.noise_scale)
+        .filter(|v| v.is_finite())
+        .collect();
+    if !noise.is_empty() {
+        let mut sorted = noise.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "critical batch size ≈ {:.0} (median final gradient noise scale B_simple over the runs; \
+             larger batches than this buy little extra speed per sample)",
+            sorted[sorted.len() / 2]
+        );
     }
     println!(
         "wrote {} and {} in {:.1}s",

@@ -21,13 +21,17 @@ use super::records::RecordIn;
 use crate::metrics::EpochRecord;
 use crate::plot::{self, Curve, Metric, PlotOptions, XAxis};
 
-/// One curve as the page sends it: `{"label", "color", "records"}`.
+/// One curve as the page sends it: `{"label", "color", "records", "repeats"}`.
 #[derive(Deserialize)]
 struct CurveIn {
     label: String,
     /// Palette index (the run's index in the experiment, so colours stay put).
     color: usize,
     records: Vec<RecordIn>,
+    /// Optional: the records of further repeats of the same run (other seeds); the
+    /// chart then draws their mean and a min–max band.
+    #[serde(default)]
+    repeats: Vec<Vec<RecordIn>>,
 }
 
 /// The options as the page sends them. Unknown keys are an error, so a misspelt option
@@ -49,6 +53,17 @@ struct OptionsIn {
     /// Font scale; default 1.
     #[serde(default)]
     font: Option<f64>,
+    /// Draw the smallest-batch run faintly on the other runs' axes; default false.
+    #[serde(default)]
+    overlay: bool,
+}
+
+/// A parsed curve, owning the records the chart's [`Curve`] borrows.
+struct Owned {
+    label: String,
+    color: usize,
+    records: Vec<EpochRecord>,
+    repeats: Vec<Vec<EpochRecord>>,
 }
 
 /// Font scales outside this range give unreadable or overlapping text; refuse them
@@ -56,16 +71,10 @@ struct OptionsIn {
 const FONT_RANGE: std::ops::RangeInclusive<f64> = 0.25..=8.0;
 
 fn metric(name: &str) -> Result<Metric, JsError> {
-    Ok(match name {
-        "testAcc" => Metric::TestAcc,
-        "testLoss" => Metric::TestLoss,
-        "trainLoss" => Metric::TrainLoss,
-        "lr" => Metric::Lr,
-        _ => {
-            return Err(JsError::new(&format!(
-                "drawChart: unknown metric {name:?}; allowed: testAcc, testLoss, trainLoss, lr"
-            )))
-        }
+    Metric::parse(name).ok_or_else(|| {
+        JsError::new(&format!(
+            "drawChart: unknown metric {name:?}; allowed: testAcc, testLoss, trainLoss, lr, noiseScale"
+        ))
     })
 }
 
@@ -96,12 +105,14 @@ fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
         metrics,
         runs: o.runs.unwrap_or(n_curves),
         font,
+        overlay: o.overlay,
     })
 }
 
 /// `drawChart(canvas, curvesJson, optionsJson)`: draws one panel per metric, every curve
-/// in each. `curvesJson` is `[{"label", "color", "records": [EpochRecord...]}]`;
-/// `optionsJson` is `{"x", "logLoss", "metrics", "runs", "font"}`, every key optional.
+/// in each. `curvesJson` is `[{"label", "color", "records": [EpochRecord...],
+/// "repeats"?: [[EpochRecord...]...]}]`; `optionsJson` is `{"x", "logLoss", "metrics",
+/// "runs", "font", "overlay"}`, every key optional.
 /// Throws on bad JSON, an unknown option, axis or metric, or a canvas without a 2D
 /// context. A canvas of zero width or height (hidden) is left alone.
 #[wasm_bindgen(js_name = drawChart)]
@@ -115,19 +126,24 @@ pub fn draw_chart(
         .map_err(|e| JsError::new(&format!("drawChart: bad curves JSON: {e}")))?;
     let opts = options(options_json, curves.len())?;
     // The records must outlive the borrowed `Curve`s: convert them all first.
-    let owned: Vec<(String, usize, Vec<EpochRecord>)> = curves
+    let records =
+        |rs: Vec<RecordIn>| -> Vec<EpochRecord> { rs.into_iter().map(EpochRecord::from).collect() };
+    let owned: Vec<Owned> = curves
         .into_iter()
-        .map(|c| {
-            let records = c.records.into_iter().map(EpochRecord::from).collect();
-            (c.label, c.color, records)
+        .map(|c| Owned {
+            label: c.label,
+            color: c.color,
+            records: records(c.records),
+            repeats: c.repeats.into_iter().map(records).collect(),
         })
         .collect();
     let curves: Vec<Curve> = owned
         .iter()
-        .map(|(label, color, records)| Curve {
-            label: label.clone(),
-            records,
-            color: *color,
+        .map(|o| Curve {
+            label: o.label.clone(),
+            records: &o.records,
+            color: o.color,
+            repeats: o.repeats.iter().map(Vec::as_slice).collect(),
         })
         .collect();
     if canvas.width() == 0 || canvas.height() == 0 {

@@ -7,10 +7,11 @@
 //! training, scheduling, splitting, plotting and CSV formatting all live in the core, so
 //! the numbers a browser shows are the numbers `cargo test` checks natively.
 //!
-//! The JS-facing API (names as JS sees them; every JSON field is camelCase):
+//! The JS-facing API (names as JS sees them; report and record fields are camelCase,
+//! config objects keep the config's own field names):
 //!
 //! ```text
-//! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array)   trainer.rs
+//! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array, repeat?)  trainer.rs
 //!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
 //! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
 //! runPlans(configJson, nTrain)   paramsTable()   csvFromRuns(runsJson)   palette(i, n)

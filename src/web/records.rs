@@ -50,12 +50,15 @@ impl From<RecordIn> for EpochRecord {
     }
 }
 
-/// A [`RunResult`] as JSON from JS: `{"run", "config", "records"}`. The config is read
-/// as is (it is the config the run was started with, already validated then).
+/// A [`RunResult`] as JSON from JS: `{"run", "config", "repeat", "records"}`, `repeat`
+/// optional (0). The config is read as is (it is the config the run was started with,
+/// already validated then).
 #[derive(Clone, Debug, Deserialize)]
 pub struct RunIn {
     pub run: usize,
     pub config: Config,
+    #[serde(default)]
+    pub repeat: u32,
     pub records: Vec<RecordIn>,
 }
 
@@ -64,6 +67,7 @@ impl From<RunIn> for RunResult {
         RunResult {
             run: r.run,
             config: r.config,
+            repeat: r.repeat,
             records: r.records.into_iter().map(EpochRecord::from).collect(),
         }
     }

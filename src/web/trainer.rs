@@ -81,12 +81,16 @@ impl WasmTrainer {
     /// a config parameter or the multiplier k (messages start with "config:" and name the
     /// parameter, e.g. lr0), or the data files (messages start with "data:" and name the
     /// file, e.g. "data: images file: truncated: ...").
+    ///
+    /// `repeat` (optional, default 0) picks which repeat of the run this is when the
+    /// config asks for `repeats` > 1: repeat r trains with seed + r (see `Config::seeds`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         config_json: &str,
         k: f64,
         images: &[u8],
         labels: &[u8],
+        repeat: Option<f64>,
     ) -> Result<WasmTrainer, JsError> {
         install_panic_hook();
         // Cheap checks first: a bad config should not cost a gunzip of 1.6 MB.
@@ -103,6 +107,10 @@ impl WasmTrainer {
             }
         };
         cfg.with_k(k).validate().map_err(|e| config_error(&e))?;
+        let repeat = match repeat {
+            None => 0,
+            Some(r) => whole_number("repeat", r, u32::MAX as f64)? as u32,
+        };
 
         let mnist =
             data::load_mnist(images, labels).map_err(|e| JsError::new(&format!("data: {e}")))?;
@@ -126,7 +134,8 @@ impl WasmTrainer {
         }
         drop(mnist);
 
-        let trainer = Trainer::new(&cfg, k, Arc::new(split)).map_err(|e| config_error(&e))?;
+        let trainer =
+            Trainer::new_repeat(&cfg, k, repeat, Arc::new(split)).map_err(|e| config_error(&e))?;
         Ok(WasmTrainer {
             trainer,
             test_pixels,
