@@ -745,13 +745,23 @@ fn tables_plans_csv_and_palette() {
     let runs = r#"[{"run": 0, "config": {"k": [2]}, "records": [
         {"epoch": 1, "step": 5, "samples": 80, "lr": 0.002, "batch": 16, "trainLoss": 1.5,
          "testLoss": null, "testAcc": 0.5, "noiseScale": null, "wallMs": 12.5, "status": "diverged"}]}]"#;
-    let csv = web::csv_from_runs(runs).unwrap();
-    let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("run,k,batch,"));
-    let row = lines.next().unwrap();
-    assert!(
-        row.starts_with("0,2,16,") && row.contains("NaN") && row.ends_with("diverged"),
-        "{row}"
+    let text = web::csv_from_runs(runs).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    let col = |name: &str| {
+        let i = header.iter().position(|h| h == name);
+        &rows[0][i.unwrap_or_else(|| panic!("no column {name}: {header:?}"))]
+    };
+    assert_eq!(
+        [col("run"), col("k"), col("batch"), col("status")],
+        ["0", "2", "16", "diverged"]
+    );
+    assert_eq!(
+        [col("test_loss"), col("noise_scale")],
+        ["NaN", "NaN"],
+        "null reads as NaN"
     );
 
     assert_eq!(web::palette(0, 2), "#0072b2");
