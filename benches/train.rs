@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use lr_batch_playground::config::Opt;
 use lr_batch_playground::data::{self, Norm};
-use lr_batch_playground::kernels::{fast, scalar};
-use lr_batch_playground::model::{Init, Model, CHANNELS, CLASSES, HIDDEN, INPUT};
+use lr_batch_playground::kernels::{self, profile};
+use lr_batch_playground::model::{Init, Model, INPUT};
 use lr_batch_playground::optim::Optimizer;
 use lr_batch_playground::rng::Rng;
 
@@ -60,33 +60,11 @@ fn time<F: FnMut()>(mut f: F) -> f64 {
     samples[2]
 }
 
-fn check_kernels(x: &[f32], n: usize) {
-    let mut rng = Rng::new(7);
-    let w: Vec<f32> = (0..CHANNELS * 9).map(|_| rng.uniform(-0.3, 0.3)).collect();
-    let b: Vec<f32> = (0..CHANNELS).map(|_| rng.uniform(-0.3, 0.3)).collect();
-    let (mut p1, mut a1) = (vec![0f32; n * HIDDEN], vec![0u8; n * HIDDEN]);
-    let (mut p2, mut a2) = (vec![0f32; n * HIDDEN], vec![0u8; n * HIDDEN]);
-    fast::conv_relu_pool_forward(x, &w, &b, n, &mut p1, &mut a1);
-    scalar::conv_relu_pool_forward(x, &w, &b, n, &mut p2, &mut a2);
-    assert_eq!(p1, p2, "fast conv forward differs from the scalar twin");
-    let dw: Vec<f32> = (0..CLASSES * HIDDEN)
-        .map(|_| rng.uniform(-0.1, 0.1))
-        .collect();
-    let db = vec![0.01f32; CLASSES];
-    let (mut o1, mut o2) = (vec![0f32; n * CLASSES], vec![0f32; n * CLASSES]);
-    fast::dense_forward(&p1, &dw, &db, n, &mut o1);
-    scalar::dense_forward(&p1, &dw, &db, n, &mut o2);
-    for (a, b) in o1.iter().zip(&o2) {
-        assert!(
-            (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
-            "fast dense forward differs: {a} vs {b}"
-        );
-    }
-}
-
 fn main() {
     let (tx, ty, ex, ey) = load();
-    check_kernels(&tx[..32 * INPUT], 32);
+    if let Err(e) = kernels::check::against_scalar(&tx[..64 * INPUT], 64) {
+        panic!("the {} kernels are wrong: {e}", kernels::ACTIVE_NAME);
+    }
     println!(
         "native, 1 thread, {} ({} cores)",
         std::env::consts::ARCH,
@@ -94,7 +72,10 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    println!("kernels checked against their scalar twins: ok\n");
+    println!(
+        "kernels: {}, checked against their scalar twins: ok\n",
+        kernels::ACTIVE_NAME
+    );
     println!("| batch | step (ms) | train samples/s | GFLOP/s |");
     println!("|------:|----------:|----------------:|--------:|");
     for &bs in &BATCHES {
@@ -122,6 +103,22 @@ fn main() {
             sps * TRAIN_FLOP_PER_SAMPLE / 1e9
         );
     }
+    let chunk = 32;
+    let t0 = Instant::now();
+    let ms = profile::per_kernel(&tx[..chunk * INPUT], chunk, 20, 5, &mut || {
+        t0.elapsed().as_secs_f64() * 1e3
+    });
+    println!("\nper kernel, one chunk of {chunk} samples:\n");
+    println!("| kernel | µs per sample |");
+    println!("|:-------|--------------:|");
+    for (name, ms) in profile::NAMES.iter().zip(ms) {
+        println!("| {name} | {:.2} |", ms * 1e3 / chunk as f64);
+    }
+    println!(
+        "| total | {:.2} |",
+        ms.iter().sum::<f64>() * 1e3 / chunk as f64
+    );
+
     let mut rng = Rng::new(1);
     let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
     let secs = time(|| {

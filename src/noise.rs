@@ -128,7 +128,7 @@ mod tests {
         let dd: f64 = delta.iter().map(|v| v * v).sum();
         let trace = d as f64 * (dd + s * s) + dd;
         let truth = trace / dd;
-        let mut example = |r: &mut Rng| -> Vec<f32> {
+        let example = |r: &mut Rng| -> Vec<f32> {
             let x: Vec<f64> = (0..d).map(|_| normal(r)).collect();
             let e = s * normal(r);
             let res = x.iter().zip(&delta).map(|(a, b)| a * b).sum::<f64>() - e;

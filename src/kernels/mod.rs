@@ -40,12 +40,16 @@
 //! * Kernels assert their slice lengths (they are an internal API) and never panic otherwise.
 //! * Everything runs in a fixed order: same inputs, bit-identical outputs.
 
+pub mod check;
+pub mod profile;
 pub mod fast;
 pub mod scalar;
 
 /// The implementation `nn/` and the model call. Switched here, and only here, when a faster
 /// twin (e.g. wasm `simd128`) exists for the target.
 pub use fast as active;
+/// The name of [`active`], for benchmark reports.
+pub const ACTIVE_NAME: &str = "fast";
 
 /// Input image height.
 pub const H: usize = 28;

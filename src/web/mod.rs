@@ -29,6 +29,7 @@
 //! the clock and the pauses, fills it in), fetching the data files, and any state
 //! shared between handles: each `Trainer` owns its data, one per worker.
 
+mod bench;
 mod chart;
 mod records;
 mod trainer;

@@ -1,0 +1,194 @@
+//! Speed probes for the bench page (`www/bench.html`, driven by `tools/bench/bench.mjs`):
+//! the same measurements as `benches/train.rs`, taken inside a browser worker.
+//!
+//! `benchTrain(batch, steps, images, labels)` times `steps` optimizer steps (forward, backward
+//! and the SGD update of the article's CNN, dropout 0.25) on consecutive batches of the
+//! 8,000-digit training split, after checking the active kernels against their scalar twins
+//! on the first batch: a number is only reported for kernels that are right.
+//! `benchEval(reps, images, labels)` times evaluation of the 2,000 test digits. Both return a
+//! small JSON object (fields below) and throw on bad data; neither keeps state between
+//! calls, so each call parses the data again (outside the timed part).
+//!
+//! The clock is `performance.now()` of the calling global (window or worker), read through
+//! `js_sys` so that no DOM binding is needed; everything timed is core code. FLOP counts are
+//! the nominal ones of `benches/train.rs`, so GFLOP/s compare with the native table.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::{install_panic_hook, to_json};
+use crate::config::{Norm, Opt};
+use crate::data::{self, Split};
+use crate::kernels;
+use crate::model::{Init, Model, INPUT};
+use crate::optim::Optimizer;
+use crate::rng::Rng;
+
+/// Nominal FLOPs of one training sample: conv forward 0.39 M, conv weight gradient 0.39 M,
+/// dense forward and both backwards 0.32 M (as `benches/train.rs`).
+const TRAIN_FLOP_PER_SAMPLE: f64 = 1.1e6;
+/// Nominal FLOPs of one evaluated sample: conv and dense forward.
+const EVAL_FLOP_PER_SAMPLE: f64 = 0.5e6;
+/// Training-split size, the article's.
+const N_TRAIN: usize = 8000;
+/// Largest batch and step count accepted (a guard against absurd requests, not a limit
+/// anyone reaches: 4096 × 784 floats is 12 MB).
+const MAX_BATCH: u32 = 4096;
+const MAX_STEPS: u32 = 1_000_000;
+
+/// What `benchTrain` returns.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TrainOut {
+    batch: u32,
+    steps: u32,
+    ms_per_step: f64,
+    samples_per_sec: f64,
+    gflops: f64,
+    /// Mean loss of the timed steps (finite, else the call throws).
+    mean_loss: f64,
+    kernels: &'static str,
+}
+
+/// What `benchEval` returns.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EvalOut {
+    samples: usize,
+    reps: u32,
+    ms_per_pass: f64,
+    samples_per_sec: f64,
+    gflops: f64,
+    correct: usize,
+}
+
+/// `performance.now()` of the current global; 0 when there is none (never in a browser).
+fn now_ms() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    perf.and_then(|p| {
+        let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+        let now: js_sys::Function = now.dyn_into().ok()?;
+        now.call0(&p).ok()?.as_f64()
+    })
+    .unwrap_or(0.0)
+}
+
+fn load(images: &[u8], labels: &[u8]) -> Result<Split, JsError> {
+    let m = data::load_mnist(images, labels).map_err(|e| JsError::new(&format!("data: {e}")))?;
+    Ok(data::split(&m, N_TRAIN, Norm::None))
+}
+
+/// `benchTrain(batch, steps, images, labels)`: `{"batch", "steps", "msPerStep",
+/// "samplesPerSec", "gflops", "meanLoss", "kernels"}`, `kernels` naming the implementation
+/// that ran (`simd128` or `fast`). Throws on bad data, a batch of 0 or above 4096, or if the
+/// kernels disagree with their scalar twins.
+#[wasm_bindgen(js_name = benchTrain)]
+pub fn bench_train(
+    batch: u32,
+    steps: u32,
+    images: &[u8],
+    labels: &[u8],
+) -> Result<String, JsError> {
+    install_panic_hook();
+    if batch == 0 || batch > MAX_BATCH || steps == 0 || steps > MAX_STEPS {
+        return Err(JsError::new(&format!(
+            "benchTrain: batch must be 1 to {MAX_BATCH} and steps 1 to {MAX_STEPS}, got {batch} and {steps}"
+        )));
+    }
+    let split = load(images, labels)?;
+    let (tx, ty) = (&split.train.images, &split.train.labels);
+    let n_train = ty.len();
+    let bs = (batch as usize).min(n_train);
+    kernels::check::against_scalar(&tx[..bs * INPUT], bs)
+        .map_err(|e| JsError::new(&format!("benchTrain: {e}")))?;
+
+    let mut rng = Rng::new(1);
+    let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
+    let mut opt = Optimizer::new(Opt::Sgd, 0.0);
+    let mut at = 0usize;
+    let mut step = |model: &mut Model, rng: &mut Rng| {
+        let start = at % (n_train - bs + 1);
+        at += bs;
+        let loss = model.train_batch(
+            &tx[start * INPUT..(start + bs) * INPUT],
+            &ty[start..start + bs],
+            rng,
+        );
+        let (p, g) = model.params_and_grads();
+        opt.step(p, g, 0.001);
+        loss as f64
+    };
+    step(&mut model, &mut rng); // warm-up: scratch buffers allocated
+    let t0 = now_ms();
+    let mut loss = 0.0;
+    for _ in 0..steps {
+        loss += step(&mut model, &mut rng);
+    }
+    let ms = (now_ms() - t0).max(1e-3);
+    let mean_loss = loss / steps as f64;
+    if !mean_loss.is_finite() {
+        return Err(JsError::new("benchTrain: the loss is not finite"));
+    }
+    let sps = (steps as usize * bs) as f64 / (ms / 1e3);
+    to_json(&TrainOut {
+        batch: bs as u32,
+        steps,
+        ms_per_step: ms / steps as f64,
+        samples_per_sec: sps,
+        gflops: sps * TRAIN_FLOP_PER_SAMPLE / 1e9,
+        mean_loss,
+        kernels: kernels::ACTIVE_NAME,
+    })
+}
+
+/// `benchEval(reps, images, labels)`: evaluation (forward, no dropout) of the 2,000 test
+/// digits, `reps` times after one warm-up pass. Returns `{"samples", "reps", "msPerPass",
+/// "samplesPerSec", "gflops", "correct"}`. Throws on bad data or reps outside 1 to 10,000.
+#[wasm_bindgen(js_name = benchEval)]
+pub fn bench_eval(reps: u32, images: &[u8], labels: &[u8]) -> Result<String, JsError> {
+    install_panic_hook();
+    if reps == 0 || reps > 10_000 {
+        return Err(JsError::new(&format!(
+            "benchEval: reps must be 1 to 10000, got {reps}"
+        )));
+    }
+    let split = load(images, labels)?;
+    let (ex, ey) = (&split.test.images, &split.test.labels);
+    let mut rng = Rng::new(1);
+    let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
+    let (_, correct) = model.evaluate(ex, ey); // warm-up
+    let t0 = now_ms();
+    for _ in 0..reps {
+        model.evaluate(ex, ey);
+    }
+    let ms = (now_ms() - t0).max(1e-3) / reps as f64;
+    let sps = ey.len() as f64 / (ms / 1e3);
+    to_json(&EvalOut {
+        samples: ey.len(),
+        reps,
+        ms_per_pass: ms,
+        samples_per_sec: sps,
+        gflops: sps * EVAL_FLOP_PER_SAMPLE / 1e9,
+        correct,
+    })
+}
+
+/// `benchKernels(batch, reps, images, labels)`: milliseconds per call of each kernel of one
+/// chunk of `batch` (≤ 64) training samples, `[{"kernel", "ms"}]` in pipeline order (see
+/// `kernels::profile`).
+#[wasm_bindgen(js_name = benchKernels)]
+pub fn bench_kernels(batch: u32, reps: u32, images: &[u8], labels: &[u8]) -> Result<String, JsError> {
+    install_panic_hook();
+    if batch == 0 || batch > 64 || reps == 0 || reps > 100_000 {
+        return Err(JsError::new("benchKernels: batch must be 1 to 64 and reps 1 to 100000"));
+    }
+    let split = load(images, labels)?;
+    let n = batch as usize;
+    let ms = kernels::profile::per_kernel(&split.train.images[..n * INPUT], n, reps as usize, 5, &mut now_ms);
+    let rows: Vec<serde_json::Value> = kernels::profile::NAMES
+        .iter()
+        .zip(ms)
+        .map(|(k, ms)| serde_json::json!({"kernel": k, "ms": ms}))
+        .collect();
+    to_json(&rows)
+}
