@@ -167,8 +167,10 @@ fn batch_gd_sgd_and_partial_batches() {
 
 #[test]
 fn trainer_rejects_a_bad_config() {
-    let mut c = Config::default();
-    c.lr0 = -1.0;
+    let c = Config {
+        lr0: -1.0,
+        ..Config::default()
+    };
     let e = Trainer::new(&c, 1, split()).err().expect("invalid lr0");
     assert_eq!(e.param, "lr0");
 }
@@ -177,40 +179,99 @@ fn sweep() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sweep"))
 }
 
-#[test]
-fn cli_writes_csv_and_svg() {
-    let out = std::env::temp_dir().join(format!("lrbp-cli-{}", std::process::id()));
-    let prefix = out.join("run");
+/// A CSV the CLI wrote: its header and rows, read by column name.
+struct Table {
+    header: csv::StringRecord,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn get(&self, row: usize, col: &str) -> &str {
+        let c = self
+            .header
+            .iter()
+            .position(|h| h == col)
+            .unwrap_or_else(|| panic!("no column {col}"));
+        &self.rows[row][c]
+    }
+
+    fn column(&self, col: &str) -> Vec<String> {
+        (0..self.rows.len())
+            .map(|r| self.get(r, col).to_string())
+            .collect()
+    }
+}
+
+/// Runs `sweep ARGS --quiet --data <subset> --out PREFIX` in a fresh temp folder;
+/// returns the CSV, the SVG and stdout.
+fn run_sweep(name: &str, args: &[&str]) -> (Table, String, String) {
+    let dir = std::env::temp_dir().join(format!("lrbp-{name}-{}", std::process::id()));
+    let prefix = dir.join("out");
     let o = sweep()
-        .args([
-            "--k", "1,2", "--epochs", "2", "--train", "200", "--rule", "sqrt", "--quiet", "--data",
-        ])
+        .args(args)
+        .arg("--quiet")
+        .arg("--data")
         .arg(data_dir())
         .arg("--out")
         .arg(&prefix)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
-    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let text = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
     let header = rd.headers().unwrap().clone();
-    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 4, "2 runs × 2 epochs");
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .unwrap_or_else(|| panic!("no column {n}"))
-    };
-    assert_eq!(&rows[3][col("k")], "2");
-    assert_eq!(&rows[3][col("batch")], "16");
-    assert_eq!(&rows[3][col("rule")], "sqrt");
-    assert_eq!(&rows[3][col("status")], "done");
-    let lr: f64 = rows[3][col("lr")].parse().unwrap();
-    assert!((lr - 0.001 * 2f64.sqrt()).abs() < 1e-12);
+    let rows = rd.records().map(Result::unwrap).collect();
     let svg = std::fs::read_to_string(prefix.with_extension("svg")).unwrap();
+    std::fs::remove_dir_all(dir).ok();
+    (
+        Table { header, rows },
+        svg,
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn cli_writes_csv_and_svg() {
+    let (t, svg, _) = run_sweep(
+        "cli",
+        &[
+            "--k", "1,2", "--epochs", "2", "--train", "200", "--rule", "sqrt",
+        ],
+    );
+    for col in [
+        "run",
+        "k",
+        "repeat",
+        "batch",
+        "rule",
+        "optimizer",
+        "lr0",
+        "seed",
+        "epoch",
+        "step",
+        "samples",
+        "lr",
+        "train_loss",
+        "test_loss",
+        "test_acc",
+        "noise_scale",
+        "status",
+    ] {
+        assert!(t.header.iter().any(|h| h == col), "missing column {col}");
+    }
+    assert_eq!(t.rows.len(), 4, "2 runs × 2 epochs");
+    assert_eq!(
+        (
+            t.get(3, "k"),
+            t.get(3, "batch"),
+            t.get(3, "rule"),
+            t.get(3, "status")
+        ),
+        ("2", "16", "sqrt", "done")
+    );
+    let lr: f64 = t.get(3, "lr").parse().unwrap();
+    assert!((lr - 0.001 * 2f64.sqrt()).abs() < 1e-12);
     assert!(svg.starts_with("<svg") && svg.contains("k=2 B=16"));
-    std::fs::remove_dir_all(out).ok();
 }
 
 #[test]
@@ -270,41 +331,26 @@ fn cli_help_documents_every_flag() {
 
 #[test]
 fn cli_landscape_and_repeats() {
-    let out = std::env::temp_dir().join(format!("lrbp-land-{}", std::process::id()));
-    let prefix = out.join("grid");
-    let o = sweep()
-        .args([
-            "--mode",
-            "landscape",
-            "--grid_b",
-            "16,64",
-            "--grid_lr",
-            "0.01,10",
-            "--epochs",
-            "1",
-            "--train",
-            "1000",
-        ])
-        .args(["--quiet", "--data"])
-        .arg(data_dir())
-        .arg("--out")
-        .arg(&prefix)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
-    let mut rd = csv::Reader::from_reader(csv.as_bytes());
-    let header = rd.headers().unwrap().clone();
-    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
-    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 4, "2 × 2 cells, one epoch each");
-    let cells: Vec<(String, String, String)> = rows
-        .iter()
+    let args = [
+        "--mode",
+        "landscape",
+        "--grid_b",
+        "16,64",
+        "--grid_lr",
+        "0.01,10",
+        "--epochs",
+        "1",
+        "--train",
+        "1000",
+    ];
+    let (t, svg, _) = run_sweep("land", &args);
+    assert_eq!(t.rows.len(), 4, "2 × 2 cells, one epoch each");
+    let cells: Vec<(String, String, String)> = (0..4)
         .map(|r| {
             (
-                r[col("b0")].to_string(),
-                r[col("lr0")].to_string(),
-                r[col("status")].to_string(),
+                t.get(r, "b0").into(),
+                t.get(r, "lr0").into(),
+                t.get(r, "status").into(),
             )
         })
         .collect();
@@ -314,11 +360,11 @@ fn cli_landscape_and_repeats() {
         cells.contains(&("16".into(), "10".into(), "diverged".into())),
         "{cells:?}"
     );
-    let svg = std::fs::read_to_string(prefix.with_extension("svg")).unwrap();
     assert!(svg.contains("final test accuracy") && svg.contains("steps to reach"));
 
-    let o = sweep()
-        .args([
+    let (t, _, stdout) = run_sweep(
+        "repeats",
+        &[
             "--k",
             "1",
             "--repeats",
@@ -327,35 +373,13 @@ fn cli_landscape_and_repeats() {
             "2",
             "--train",
             "300",
-            "--quiet",
-            "--data",
-        ])
-        .arg(data_dir())
-        .arg("--out")
-        .arg(&prefix)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("critical batch size ≈"), "{stdout}");
-    let csv = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
-    let mut rd = csv::Reader::from_reader(csv.as_bytes());
-    let header = rd.headers().unwrap().clone();
-    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
-    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
-    assert_eq!(
-        rows.iter()
-            .map(|r| r[col("repeat")].to_string())
-            .collect::<Vec<_>>(),
-        ["0", "0", "1", "1"]
+        ],
     );
+    assert!(stdout.contains("critical batch size ≈"), "{stdout}");
+    assert_eq!(t.column("repeat"), ["0", "0", "1", "1"]);
     // Different seeds, different numbers; the noise scale is measured.
-    assert_ne!(rows[1][col("test_loss")], rows[3][col("test_loss")]);
-    assert!(rows[1][col("noise_scale")]
-        .parse::<f64>()
-        .unwrap()
-        .is_finite());
-    std::fs::remove_dir_all(out).ok();
+    assert_ne!(t.get(1, "test_loss"), t.get(3, "test_loss"));
+    assert!(t.get(1, "noise_scale").parse::<f64>().unwrap().is_finite());
 }
 
 #[test]
