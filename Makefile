@@ -12,7 +12,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 DATA := data/mnist
 DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte.gz
-WASM_PACK_BUILD := wasm-pack build --release --target web --out-dir pkg --no-typescript
+WASM_PACK_BUILD := wasm-pack build --mode no-install --release --target web --out-dir pkg --no-typescript
 
 .PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench clean
 
@@ -69,8 +69,11 @@ test: lint test-native test-wasm test-e2e
 sweep: data
 	cargo run --release --bin sweep -- --k 1-7 --rule linear --epochs 10 --out out/sweep
 
-bench: data
+bench: data tools/node_modules/.package-lock.json
 	cargo bench --bench train
+	$(MAKE) dist
+	scripts/setup.sh browsers
+	node tools/bench/bench.mjs
 
 clean:
 	rm -rf target pkg dist out

@@ -114,9 +114,14 @@ fn main() {
     for (name, ms) in profile::NAMES.iter().zip(ms) {
         println!("| {name} | {:.2} |", ms * 1e3 / chunk as f64);
     }
+    let step: f64 = ms
+        .iter()
+        .zip(profile::IN_TRAINING)
+        .filter_map(|(ms, t)| t.then_some(ms))
+        .sum();
     println!(
-        "| total | {:.2} |",
-        ms.iter().sum::<f64>() * 1e3 / chunk as f64
+        "| training step, total | {:.2} |",
+        step * 1e3 / chunk as f64
     );
 
     let mut rng = Rng::new(1);

@@ -77,7 +77,7 @@ pub struct Model {
 /// Per-chunk activations, sized for `min(N, CHUNK)` samples and grown only when needed.
 #[derive(Clone, Default)]
 struct Scratch {
-    h: Vec<f32>,     // (CHUNK, HIDDEN) pooled, then dropout applied in place: the dense input
+    h: Vec<f32>,     // (CHUNK, HIDDEN) pooled with dropout applied: the dense input
     argmax: Vec<u8>, // (CHUNK, HIDDEN) winning cell of each pool window
     logits: Vec<f32>, // (CHUNK, CLASSES)
     dlogits: Vec<f32>, // (CHUNK, CLASSES)
@@ -243,8 +243,9 @@ impl Model {
     /// drawn when p = 0). An empty batch returns 0 with zero gradients and draws nothing.
     ///
     /// Per chunk of ≤ [`CHUNK`] samples:
-    /// 1. conv+ReLU+pool fused → h (m, 5408) and the pool argmax;
-    /// 2. dropout in place on h; dense → logits (m, 10);
+    /// 1. conv+ReLU+pool+dropout fused → h (m, 5408) and the pool argmax (the dropout draws
+    ///    are those of `dropout::forward_inplace` on the pooled h, made in the same pass);
+    /// 2. dense → logits (m, 10);
     /// 3. softmax cross-entropy → dlogits, already scaled by 1/N of the *whole* batch, so the
     ///    chunk gradients accumulate directly into the mean;
     /// 4. dense backward → dw, db and dh; dropout∘ReLU backward turns dh into the gradient of
@@ -307,8 +308,7 @@ impl Model {
             let dlogits = &mut s.dlogits[..m * CLASSES]; // (m, CLASSES)
             let dh = &mut s.dh[..m * HIDDEN]; // (m, HIDDEN)
 
-            conv::forward_relu_pool(xc, prm.conv_w, prm.conv_b, m, h, am);
-            dropout::forward_inplace(rng, drop, h);
+            conv::forward_relu_pool_dropout(xc, prm.conv_w, prm.conv_b, m, rng, drop, h, am);
             dense::forward(h, prm.dense_w, prm.dense_b, m, logits);
             loss += softmax_xent::forward_backward(logits, yc, scale, dlogits);
 

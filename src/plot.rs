@@ -273,7 +273,11 @@ fn draw_panel<DB: DrawingBackend>(
     // clamped to the top so one run cannot squash every other curve.
     let (mut x_max, mut y_lo, mut y_hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
     for c in curves {
-        for r in c.records {
+        // The repeats too: their band must fit, not only the leading run's line.
+        for r in std::iter::once(c.records)
+            .chain(c.repeats.iter().copied())
+            .flatten()
+        {
             x_max = x_max.max(opts.x.of(r));
             let v = metric.of(r);
             if v.is_finite() && !(r.status == Status::Diverged && metric.is_loss()) {
@@ -496,10 +500,136 @@ pub fn draw_landscape<DB: DrawingBackend>(
     } else {
         root.split_evenly((2, 1))
     };
-    draw_heatmap(&panels[0], land, value, font).map_err(err)?;
-    draw_steps_to_target(&panels[1], land, font).map_err(err)?;
+    // Both panels' legends take the same number of rows, so that side by side
+    // their plots start at the same height.
+    let rows = legend_rows(&panels[0], &HEATMAP_LEGEND, font)
+        .map_err(err)?
+        .len()
+        .max(
+            legend_rows(&panels[1], &STEPS_LEGEND, font)
+                .map_err(err)?
+                .len(),
+        );
+    draw_heatmap(&panels[0], land, value, font, rows).map_err(err)?;
+    draw_steps_to_target(&panels[1], land, font, rows).map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// What a legend entry shows before its text.
+#[derive(Clone, Copy)]
+enum Key {
+    /// A line of this colour and width.
+    Line(RGBColor, u32),
+    /// A small filled square (a heatmap cell), crossed in white if `true`.
+    Cell(RGBColor, bool),
+    /// A cross marker of this colour.
+    Cross(RGBColor),
+}
+
+const LINEAR_COLOR: RGBColor = RGBColor(213, 94, 0);
+const SQRT_COLOR: RGBColor = RGBColor(204, 121, 167);
+const DIVERGED_COLOR: RGBColor = RGBColor(60, 60, 60);
+const CHANCE_COLOR: RGBColor = RGBColor(150, 150, 150);
+const MEASURED_COLOR: RGBColor = RGBColor(0, 114, 178);
+
+const HEATMAP_LEGEND: [(&str, Key); 4] = [
+    ("linear: η ∝ B", Key::Line(LINEAR_COLOR, 3)),
+    ("√: η ∝ √B", Key::Line(SQRT_COLOR, 3)),
+    ("diverged", Key::Cell(DIVERGED_COLOR, true)),
+    ("stuck at chance", Key::Cell(CHANCE_COLOR, false)),
+];
+const STEPS_LEGEND: [(&str, Key); 3] = [
+    ("perfect scaling: steps ∝ 1/B", Key::Line(CHANCE_COLOR, 2)),
+    ("measured (best rate)", Key::Line(MEASURED_COLOR, 3)),
+    ("never reached", Key::Cross(LINEAR_COLOR)),
+];
+
+/// Lays `legend` out in centred rows that fit `area`'s width: per row, (entry, width).
+#[allow(clippy::type_complexity)]
+fn legend_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    legend: &[(&str, Key)],
+    font: f64,
+) -> Result<Vec<Vec<(usize, i32)>>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| (px * font).round() as i32;
+    let label = ("sans-serif", fs(11.0) as u32).into_font().color(&BLACK);
+    let room = area.dim_in_pixel().0 as i32 - 2 * fs(8.0);
+    let (key_w, gap, space) = (fs(18.0), fs(5.0), fs(14.0));
+    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let mut row_w = 0;
+    for (i, (text, _)) in legend.iter().enumerate() {
+        let entry = key_w + gap + area.estimate_text_size(text, &label)?.0 as i32;
+        let row = rows.last_mut().expect("at least one row");
+        if !row.is_empty() && row_w + space + entry > room {
+            rows.push(vec![(i, entry)]);
+            row_w = entry;
+        } else {
+            row_w += if row.is_empty() { entry } else { space + entry };
+            row.push((i, entry));
+        }
+    }
+    Ok(rows)
+}
+
+/// Draws `title` and, under it, `legend` (at least `min_rows` rows) at the top of
+/// `area`, and returns the rest of the area for the plot: a legend box inside the
+/// plot would hide heatmap cells or points.
+fn title_and_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[(&str, Key)],
+    font: f64,
+    min_rows: usize,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| (px * font).round() as i32;
+    let rows = legend_rows(area, legend, font)?;
+    let w = area.dim_in_pixel().0 as i32;
+    let (key_w, gap, space, row_h) = (fs(18.0), fs(5.0), fs(14.0), fs(17.0));
+    let title_h = fs(6.0) + fs(15.0) + fs(6.0);
+    let height = title_h + rows.len().max(min_rows) as i32 * row_h;
+    let (head, body) = area.split_vertically(height);
+    let title_style = ("sans-serif", fs(15.0) as u32)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    head.draw_text(title, &title_style, (w / 2, fs(6.0)))?;
+    let label = ("sans-serif", fs(11.0) as u32)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 = row.iter().map(|e| e.1).sum::<i32>() + space * (row.len() as i32 - 1);
+        let mut x = (w - total) / 2;
+        let y = title_h + r as i32 * row_h + row_h / 2;
+        for &(i, entry) in row {
+            let (text, key) = legend[i];
+            let (cx, half) = (x + key_w / 2, fs(5.0));
+            match key {
+                Key::Line(c, width) => {
+                    head.draw(&PathElement::new(
+                        vec![(x, y), (x + key_w, y)],
+                        c.stroke_width(width),
+                    ))?;
+                }
+                Key::Cell(c, crossed) => {
+                    head.draw(&Rectangle::new(
+                        [(cx - half, y - half), (cx + half, y + half)],
+                        c.filled(),
+                    ))?;
+                    if crossed {
+                        head.draw(&Cross::new((cx, y), half - 1, WHITE.stroke_width(2)))?;
+                    }
+                }
+                Key::Cross(c) => {
+                    head.draw(&Cross::new((cx, y), half, c.stroke_width(2)))?;
+                }
+            }
+            head.draw_text(text, &label, (x + key_w + gap, y))?;
+            x += entry + space;
+        }
+    }
+    Ok(body)
 }
 
 fn draw_heatmap<DB: DrawingBackend>(
@@ -507,21 +637,19 @@ fn draw_heatmap<DB: DrawingBackend>(
     land: &Landscape,
     value: HeatValue,
     font: f64,
+    legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let fs = |px: f64| (px * font).round() as u32;
     let (nb, nl) = (land.grid_b.len(), land.grid_lr.len());
+    let title = match value {
+        HeatValue::Accuracy => "final test accuracy (%)",
+        HeatValue::Loss => "final test loss",
+    };
+    let area = title_and_legend(area, title, &HEATMAP_LEGEND, font, legend_rows)?;
     // Cells sit on integer positions; the axes label them with the grid values.
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            match value {
-                HeatValue::Accuracy => {
-                    "final test accuracy (%) · ✕ diverged · grey: stuck at chance"
-                }
-                HeatValue::Loss => "final test loss · ✕ diverged · grey: stuck at chance",
-            },
-            ("sans-serif", fs(15.0)),
-        )
+    let mut chart = ChartBuilder::on(&area)
         .margin(fs(6.0))
+        .margin_top(fs(2.0))
         .x_label_area_size(fs(34.0))
         .y_label_area_size(fs(52.0))
         .build_cartesian_2d(-0.5..nl as f64 - 0.5, -0.5..nb as f64 - 0.5)?;
@@ -547,6 +675,12 @@ fn draw_heatmap<DB: DrawingBackend>(
         .label_style(("sans-serif", fs(11.0)))
         .axis_desc_style(("sans-serif", fs(12.0)))
         .draw()?;
+    // The colour scale: accuracy as is; loss on a log scale, so that one cell at
+    // loss 80 does not paint every cell between 0.3 and 2.3 the same colour.
+    let shade = |v: f64| match value {
+        HeatValue::Accuracy => v,
+        HeatValue::Loss => v.max(1e-6).ln(),
+    };
     let vals: Vec<f64> = land
         .cells
         .iter()
@@ -556,6 +690,7 @@ fn draw_heatmap<DB: DrawingBackend>(
             HeatValue::Loss => c.loss,
         })
         .filter(|v| v.is_finite())
+        .map(shade)
         .collect();
     let (lo, hi) = vals
         .iter()
@@ -573,7 +708,7 @@ fn draw_heatmap<DB: DrawingBackend>(
             if c.diverged {
                 chart.draw_series(std::iter::once(Rectangle::new(
                     rect,
-                    RGBColor(60, 60, 60).filled(),
+                    DIVERGED_COLOR.filled(),
                 )))?;
                 chart.draw_series(std::iter::once(Cross::new(
                     (x, y),
@@ -581,10 +716,7 @@ fn draw_heatmap<DB: DrawingBackend>(
                     WHITE.stroke_width(2),
                 )))?;
             } else if c.collapsed {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    rect,
-                    RGBColor(150, 150, 150).filled(),
-                )))?;
+                chart.draw_series(std::iter::once(Rectangle::new(rect, CHANCE_COLOR.filled())))?;
                 let style = ("sans-serif", fs(10.0))
                     .into_font()
                     .color(&WHITE)
@@ -592,7 +724,11 @@ fn draw_heatmap<DB: DrawingBackend>(
                 chart.draw_series(std::iter::once(Text::new("chance", (x, y), style)))?;
             } else if v.is_finite() {
                 // Better is brighter: high accuracy, low loss.
-                let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+                let t = if hi > lo {
+                    (shade(v) - lo) / (hi - lo)
+                } else {
+                    1.0
+                };
                 let t = if value == HeatValue::Loss { 1.0 - t } else { t };
                 chart.draw_series(std::iter::once(Rectangle::new(rect, viridis(t).filled())))?;
                 let text = if value == HeatValue::Accuracy {
@@ -628,10 +764,7 @@ fn draw_heatmap<DB: DrawingBackend>(
     };
     let gb: Vec<f64> = land.grid_b.iter().map(|&b| b as f64).collect();
     let (b0, lr0) = (land.anchor.0 as f64, land.anchor.1);
-    for (name, power, col) in [
-        ("linear: η ∝ B", 1.0, RGBColor(213, 94, 0)),
-        ("√: η ∝ √B", 0.5, RGBColor(204, 121, 167)),
-    ] {
+    for (power, col) in [(1.0, LINEAR_COLOR), (0.5, SQRT_COLOR)] {
         let steps = 60;
         let (b_lo, b_hi) = (gb[0].ln(), gb[gb.len() - 1].ln());
         let pts: Vec<(f64, f64)> = (0..=steps)
@@ -642,21 +775,9 @@ fn draw_heatmap<DB: DrawingBackend>(
             })
             .collect();
         if pts.len() >= 2 {
-            chart
-                .draw_series(LineSeries::new(pts, col.stroke_width(3)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
-                });
+            chart.draw_series(LineSeries::new(pts, col.stroke_width(3)))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", fs(11.0)))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     Ok(())
 }
 
@@ -664,8 +785,11 @@ fn draw_steps_to_target<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     land: &Landscape,
     font: f64,
+    legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let fs = |px: f64| (px * font).round() as u32;
+    let title = format!("optimizer steps to reach {}% test accuracy", land.target);
+    let area = title_and_legend(area, &title, &STEPS_LEGEND, font, legend_rows)?;
     let best: Vec<(f64, f64)> = land
         .best_steps()
         .into_iter()
@@ -686,12 +810,9 @@ fn draw_steps_to_target<DB: DrawingBackend>(
     } else {
         (0.0, 4.0)
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("optimizer steps to reach {}% test accuracy", land.target),
-            ("sans-serif", fs(15.0)),
-        )
+    let mut chart = ChartBuilder::on(&area)
         .margin(fs(6.0))
+        .margin_top(fs(2.0))
         .x_label_area_size(fs(34.0))
         .y_label_area_size(fs(52.0))
         .build_cartesian_2d(x0..x1, y0..y1)?;
@@ -699,7 +820,17 @@ fn draw_steps_to_target<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("batch size")
         .y_desc("steps (best learning rate)")
-        .x_label_formatter(&|v| short_number(2f64.powf(*v)))
+        // About one label per 45 px, so "1024 2048 4096" do not run together on a phone.
+        .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
+        // Batch sizes are powers of two on this axis; a tick between two of them
+        // (22.63) would read as a batch size, so it stays unlabelled.
+        .x_label_formatter(&|v| {
+            if (v - v.round()).abs() < 1e-6 {
+                short_number(2f64.powf(v.round()))
+            } else {
+                String::new()
+            }
+        })
         .y_label_formatter(&|v| short_number(10f64.powf(*v)))
         .label_style(("sans-serif", fs(11.0)))
         .axis_desc_style(("sans-serif", fs(12.0)))
@@ -707,29 +838,19 @@ fn draw_steps_to_target<DB: DrawingBackend>(
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
     if let Some(&(bx0, by0)) = best.first() {
-        // Perfect scaling: steps halve when the batch doubles.
-        let ideal: Vec<(f64, f64)> = [bx0, x1]
+        // Perfect scaling: steps halve when the batch doubles (log10 2 down per
+        // doubling), drawn until it leaves the plot at the bottom: plotters would
+        // pin a point below the range to the bottom edge and bend the line.
+        let slope = 2f64.log10();
+        let x_end = x1.min(bx0 + (by0 - y0) / slope);
+        let ideal: Vec<(f64, f64)> = [bx0, x_end]
             .iter()
-            .map(|&x| (x, by0 - (x - bx0) * 2f64.log10()))
+            .map(|&x| (x, by0 - (x - bx0) * slope))
             .collect();
-        chart
-            .draw_series(LineSeries::new(
-                ideal,
-                RGBColor(150, 150, 150).stroke_width(2),
-            ))?
-            .label("perfect scaling (steps ∝ 1/B)")
-            .legend(|(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 18, y)],
-                    RGBColor(150, 150, 150).stroke_width(2),
-                )
-            });
+        chart.draw_series(LineSeries::new(ideal, CHANCE_COLOR.stroke_width(2)))?;
     }
-    let col = RGBColor(0, 114, 178);
-    chart
-        .draw_series(LineSeries::new(best.clone(), col.stroke_width(3)))?
-        .label("measured (best over learning rates)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
+    let col = MEASURED_COLOR;
+    chart.draw_series(LineSeries::new(best.clone(), col.stroke_width(3)))?;
     chart.draw_series(best.iter().map(|&p| Circle::new(p, 4, col.filled())))?;
     // Batch sizes that never reached the target, marked along the top.
     for (b, s) in land.best_steps() {
@@ -738,17 +859,10 @@ fn draw_steps_to_target<DB: DrawingBackend>(
             chart.draw_series(std::iter::once(Cross::new(
                 p,
                 6,
-                RGBColor(213, 94, 0).stroke_width(2),
+                LINEAR_COLOR.stroke_width(2),
             )))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", fs(11.0)))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
     Ok(())
 }
 

@@ -768,3 +768,151 @@ fn tables_plans_csv_and_palette() {
     assert_eq!(web::palette(1, 2), "#e69f00");
     assert!(web::palette(19, 20).len() == 7 && web::palette(usize::MAX, 0).len() == 7);
 }
+
+// ---- 5. the run list and the landscape ------------------------------------------------
+
+/// A finished run's one record as a worker sends it (NaN floats as `null`).
+fn landscape_record(batch: u64, acc: f64, diverged: bool) -> serde_json::Value {
+    serde_json::json!({
+        "epoch": 1, "step": 4000 / batch, "samples": 4000, "lr": 0.1, "batch": batch,
+        "trainLoss": if diverged { serde_json::Value::Null } else { 0.5.into() },
+        "testLoss": if diverged { serde_json::Value::Null } else { 0.4.into() },
+        "testAcc": acc, "noiseScale": null, "wallMs": 0,
+        "status": if diverged { "diverged" } else { "done" },
+    })
+}
+
+#[wasm_bindgen_test]
+fn experiment_runs_and_the_landscape() {
+    // The run list is `Config::runs`: k × repeat in curves mode ...
+    let runs: serde_json::Value =
+        serde_json::from_str(&web::experiment_runs(r#"{"k": [1, 4], "repeats": 2}"#).unwrap())
+            .unwrap();
+    let ks: Vec<(u64, u64)> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["k"].as_u64().unwrap(), r["repeat"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ks, vec![(1, 0), (1, 1), (4, 0), (4, 1)]);
+    assert!(runs[2]["cell"].is_null());
+    assert_eq!(runs[2]["config"]["k"], serde_json::json!([4]));
+    // ... cell × repeat in the landscape, as plain runs with the cell's batch and rate.
+    let cfg = r#"{"mode": "landscape", "grid_b": [16, 256], "grid_lr": [0.01, 10.0], "epochs": 1}"#;
+    let runs: Vec<serde_json::Value> =
+        serde_json::from_str(&web::experiment_runs(cfg).unwrap()).unwrap();
+    assert_eq!(runs.len(), 4);
+    assert_eq!(runs[1]["cell"], serde_json::json!([0, 1]));
+    assert_eq!(
+        (
+            &runs[1]["config"]["b0"],
+            &runs[1]["config"]["lr0"],
+            &runs[1]["config"]["rule"]
+        ),
+        (
+            &serde_json::json!(16),
+            &serde_json::json!(10.0),
+            &serde_json::json!("none")
+        )
+    );
+    let e = message(web::experiment_runs(r#"{"repeats": 11}"#).unwrap_err());
+    assert!(e.contains("`repeats`"), "{e}");
+
+    // Results as the page sends them back: batch 16 at η = 10 diverged.
+    let results: Vec<serde_json::Value> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let b = r["config"]["b0"].as_u64().unwrap();
+            let diverged = r["cell"] == serde_json::json!([0, 1]);
+            serde_json::json!({"run": i, "config": r["config"], "repeat": 0,
+                "records": [landscape_record(b, if b == 16 { 0.93 } else { 0.6 }, diverged)]})
+        })
+        .collect();
+    let results = serde_json::to_string(&results).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&web::landscape_summary(cfg, &results).unwrap()).unwrap();
+    let cell = &summary["cells"][0][1];
+    assert_eq!(
+        (cell["diverged"].as_bool(), cell["loss"].is_null()),
+        (Some(true), true)
+    );
+    assert_eq!(summary["cells"][0][0]["acc"], serde_json::json!(0.93));
+    assert_eq!(summary["best"][0]["batch"], serde_json::json!(16));
+    assert!(summary["best"][0]["steps"].as_f64().unwrap() < 250.0);
+    assert!(
+        summary["best"][1]["steps"].is_null(),
+        "60 % never reaches 90 %"
+    );
+
+    // The picture: cells, the diverged one dark grey; both views and any size draw.
+    let c = canvas(900, 420);
+    web::draw_landscape(&c, cfg, &results, r#"{"value": "accuracy"}"#)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    let dark = pixels(&c)
+        .chunks_exact(4)
+        .filter(|p| p[..3] == [60, 60, 60])
+        .count();
+    assert!(dark > 2000, "the diverged cell: {dark} pixels");
+    web::draw_landscape(&c, cfg, &results, r#"{"value": "loss", "font": 2}"#).unwrap();
+    web::draw_landscape(&c, cfg, "[]", "{}").unwrap();
+    for (w, h) in [(0, 0), (1, 1), (40, 30), (300, 900)] {
+        web::draw_landscape(&canvas(w, h), cfg, &results, "{}")
+            .unwrap_or_else(|e| panic!("{w}×{h}: {}", message(e)));
+    }
+    for (config, runs, opts, needle) in [
+        ("{", "[]", "{}", "`json`"),
+        (cfg, "[", "{}", "bad runs JSON"),
+        (cfg, "[]", r#"{"value": "f1"}"#, "f1"),
+        (cfg, "[]", r#"{"font": 0}"#, "font"),
+        (cfg, "[]", r#"{"heat": "loss"}"#, "heat"),
+    ] {
+        let e = message(web::draw_landscape(&c, config, runs, opts).unwrap_err());
+        assert!(e.contains(needle), "{config} {runs} {opts}: {e}");
+    }
+    let e = message(web::landscape_summary(cfg, "[{}]").unwrap_err());
+    assert!(e.starts_with("landscapeSummary"), "{e}");
+}
+
+// ---- the kernels: every fast twin against the scalar oracle, in wasm -----------------
+//
+// The same cases as the native `tests/kernels.rs` (shared in `tests/twins/`), here run by
+// the browser's engine: the `simd128` kernels against the oracle, and bit for bit against
+// the portable `fast` kernels compiled for wasm, which in turn equal the native ones.
+
+mod twins;
+
+#[wasm_bindgen_test]
+fn kernel_twins_conv_relu_pool_forward() {
+    twins::conv_relu_pool_forward();
+}
+
+#[wasm_bindgen_test]
+fn kernel_twins_conv_relu_pool_dropout_forward() {
+    twins::conv_relu_pool_dropout_forward();
+}
+
+#[wasm_bindgen_test]
+fn kernel_twins_conv_relu_pool_backward_weights() {
+    twins::conv_relu_pool_backward_weights();
+}
+
+#[wasm_bindgen_test]
+fn kernel_twins_dense() {
+    twins::dense_forward();
+    twins::dense_backward_input();
+    twins::dense_backward_weights();
+}
+
+#[wasm_bindgen_test]
+fn kernel_twins_special_values_and_empty_batches() {
+    twins::special_values();
+    twins::empty_batch_is_a_no_op_everywhere();
+}
+
+#[wasm_bindgen_test]
+fn kernel_twins_include_simd128() {
+    let names: Vec<&str> = twins::vector_impls().iter().map(|i| i.name).collect();
+    assert!(names.contains(&"simd128"), "simd128 kernels not compiled in: {names:?}");
+    assert_eq!(lr_batch_playground::kernels::ACTIVE_NAME, "simd128");
+}

@@ -1,30 +1,37 @@
-//! The learning-curve canvas: sizing and throttled redraws around the wasm
-//! `drawChart`, which draws every panel (plotters, the same code as the CLI's
-//! SVG). This module computes no scale and draws no line itself.
+//! A plotters canvas: sizing and throttled redraws around one wasm draw call
+//! (`drawChart` for the learning curves and the noise-scale panel,
+//! `drawLandscape` for the grid), which draws every panel with the same code as
+//! the CLI's SVG. This module computes no scale and draws no line itself.
 //!
-//! Sizing: the canvas fills its box's width; its height follows the layout
-//! drawChart picks (2×2 panels when the canvas is wider than it is tall and at
-//! least 560 px, else one column of four, as on a phone). The backing store is
-//! CSS size × devicePixelRatio and the font scale is devicePixelRatio, so text
-//! is sharp and the same apparent size on every screen.
+//! Sizing: the canvas fills its box's width; its height comes from the view's
+//! `height(cssWidth)` so that it matches the layout the wasm code picks (for the
+//! curves: 2×2 panels when the canvas is wide, one column of four on a phone).
+//! The backing store is CSS size × devicePixelRatio and the font scale is
+//! devicePixelRatio, so text is sharp and the same apparent size on every screen.
 //!
 //! Redraws: `invalidate()` may be called on every worker message; the drawing
 //! happens at most every MIN_INTERVAL_MS, in a requestAnimationFrame callback,
 //! so a 64-run sweep cannot flood the main thread.
 
 const MIN_INTERVAL_MS = 250;
-const NARROW_PX = 600; // below this CSS width: one column of panels
+export const NARROW_PX = 600; // below this CSS width: one column of panels
+
+/** The learning curves' height: four stacked panels on a phone, 2×2 otherwise. */
+export function curvesHeight(cssW) {
+  // drawChart picks two columns when width ≥ 1.1 × height: about 0.58 of the width.
+  return cssW < NARROW_PX ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
+}
 
 export class ChartView {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {(canvas: HTMLCanvasElement, curves: string, options: string) => void} drawChart
-   * @param {() => {curves: object[], options: object}} source  what to draw, asked at draw time
+   * @param {(canvas: HTMLCanvasElement, font: number) => void} paint  draws (wasm), asked at draw time
+   * @param {{height?: (cssWidth: number) => number}} [opts]  CSS height for a CSS width
    */
-  constructor(canvas, drawChart, source) {
+  constructor(canvas, paint, opts = {}) {
     this.canvas = canvas;
-    this.drawChart = drawChart;
-    this.source = source;
+    this.paint = paint;
+    this.height = opts.height || curvesHeight;
     this.lastDraw = -Infinity;
     this.frame = 0;
     this.timer = 0;
@@ -62,11 +69,10 @@ export class ChartView {
     this.frame = 0;
     this.lastDraw = performance.now();
     const box = this.canvas.parentElement;
+    if (box.clientWidth === 0) return; // hidden (the other mode's view): drawn when shown
     const cssW = Math.max(280, Math.floor(box.clientWidth));
     const narrow = cssW < NARROW_PX;
-    // Four stacked panels on a phone; a 2×2 grid otherwise (about 0.58 of the width
-    // so drawChart picks two columns: it needs width ≥ 1.1 × height).
-    let cssH = narrow ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
+    let cssH = this.height(cssW);
     if (this.fitHeight) {
       // Embedded: the iframe's height is the host's choice; leave room for the toolbar
       // and the few controls below the chart.
@@ -80,9 +86,8 @@ export class ChartView {
       this.canvas.width = w;
       this.canvas.height = h;
     }
-    const { curves, options } = this.source();
     try {
-      this.drawChart(this.canvas, JSON.stringify(curves), JSON.stringify({ ...options, font: dpr }));
+      this.paint(this.canvas, dpr);
       this.drawn = true;
     } catch (err) {
       this.onError?.(err);

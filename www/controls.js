@@ -14,6 +14,13 @@
 //!        the text box beside it takes any value
 //!   k    1..16 in steps of 1, then 20 … 256 roughly logarithmically; it sets the
 //!        run list to "1,K" (k = 1 against one larger k); the list box takes any sweep
+//!
+//! Mode: fields that only one mode uses carry .only-curves / .only-landscape and
+//! are hidden by the stylesheet through body[data-mode]; the landscape's budget
+//! box is a second view of `epochs`.
+//!
+//! The critical batch size (the runs' measured gradient noise scale) is shown
+//! under the B0 slider, as text and as a mark on the slider's track.
 
 const LR_MANTISSAS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 export const LR_STEPS = [];
@@ -74,6 +81,16 @@ export class Controls {
       seed: $("seed"),
       init: $("init"),
       norm: $("norm"),
+      repeats: $("repeats"),
+      orderField: $("order-field"),
+      seedsHelp: $("seeds-help"),
+      gridB: $("grid_b"),
+      gridLr: $("grid_lr"),
+      gridEpochs: $("grid-epochs"),
+      target: $("target"),
+      gridHelp: $("grid-help"),
+      critical: $("critical"),
+      critMark: $("crit-mark"),
       error: $("form-error"),
     };
     this.el.lr0Range.max = String(LR_STEPS.length - 1);
@@ -97,20 +114,28 @@ export class Controls {
     });
     el.dropout.addEventListener("input", () => emit("dropout", String(Number(el.dropout.value)), el.dropout));
     // Text and number boxes apply on commit (Enter, blur, spinner), not per keystroke.
-    for (const key of ["lr0", "k", "warmup", "momentum", "epochs", "train", "seed"]) {
-      el[key].addEventListener("change", () => emit(key, el[key].value.trim(), el[key]));
-      el[key].addEventListener("keydown", (e) => {
+    const boxes = [
+      ...["lr0", "k", "warmup", "momentum", "epochs", "train", "seed", "repeats", "target"].map((k) => [k, el[k]]),
+      ["grid_b", el.gridB],
+      ["grid_lr", el.gridLr],
+      ["epochs", el.gridEpochs],
+    ];
+    for (const [key, box] of boxes) {
+      box.addEventListener("change", () => emit(key, box.value.trim(), box));
+      box.addEventListener("keydown", (e) => {
         if (e.key === "Enter") {
           e.preventDefault();
-          emit(key, el[key].value.trim(), el[key]);
+          emit(key, box.value.trim(), box);
         }
       });
     }
     for (const key of ["decay", "opt", "init", "norm"]) {
       el[key].addEventListener("change", () => emit(key, el[key].value, el[key]));
     }
-    for (const radio of this.form.querySelectorAll('input[name="rule"]')) {
-      radio.addEventListener("change", () => radio.checked && emit("rule", radio.value, radio));
+    for (const name of ["rule", "mode", "order"]) {
+      for (const radio of this.form.querySelectorAll(`input[name="${name}"]`)) {
+        radio.addEventListener("change", () => radio.checked && emit(name, radio.value, radio));
+      }
     }
     this.form.addEventListener("submit", (e) => e.preventDefault());
   }
@@ -118,10 +143,11 @@ export class Controls {
   /**
    * Shows `config` in every control.
    * @param {object} config
-   * @param {{kText: string, nTrainAvail?: number}} extra  the k list as text (as typed, or the
-   *   canonical form from configToQuery) and the training images available, if known
+   * @param {{kText: string, lrText?: string, nTrainAvail?: number}} extra  the k list and the
+   *   landscape's rate list as text (as typed, or the canonical form from configToQuery) and
+   *   the training images available, if known
    */
-  set(config, { kText, nTrainAvail }) {
+  set(config, { kText, lrText, nTrainAvail }) {
     const { el } = this;
     const b0Pos = config.b0 === 0 ? B0_STEPS.length - 1 : nearestLog(B0_STEPS.slice(0, -1), config.b0);
     el.b0.value = String(b0Pos);
@@ -143,7 +169,9 @@ export class Controls {
     );
     el.k.value = kText;
 
-    for (const radio of this.form.querySelectorAll('input[name="rule"]')) radio.checked = radio.value === config.rule;
+    for (const name of ["rule", "mode", "order"]) {
+      for (const radio of this.form.querySelectorAll(`input[name="${name}"]`)) radio.checked = radio.value === config[name];
+    }
     el.warmup.value = String(config.warmup);
     el.warmup.max = String(config.epochs);
     el.decay.value = config.decay;
@@ -166,6 +194,56 @@ export class Controls {
     el.seed.value = String(config.seed);
     el.init.value = config.init;
     el.norm.value = config.norm;
+
+    el.repeats.value = String(config.repeats);
+    const repeated = config.repeats > 1;
+    for (const r of el.orderField.querySelectorAll("input")) r.disabled = !repeated;
+    el.orderField.classList.toggle("muted", !repeated);
+    const last = config.seed + config.repeats - 1;
+    el.seedsHelp.textContent = repeated
+      ? `Every run is trained ${config.repeats} times, with seeds ${config.seed}${config.repeats > 2 ? "–" : ", "}${last}; ` +
+        (config.order === "same"
+          ? "all see the digits in the same order, so only the initial weights and dropout differ."
+          : "each shuffles the digits its own way.") +
+        (config.mode === "curves" ? " The chart shows their mean and, as a band, their range." : " Each cell shows their mean.")
+      : "Repeat every run over several seeds to see how much of a difference is chance.";
+
+    el.gridB.value = config.grid_b.join(",");
+    el.gridLr.value = lrText ?? config.grid_lr.join(",");
+    el.gridEpochs.value = String(config.epochs);
+    el.target.value = String(config.target);
+    const cells = config.grid_b.length * config.grid_lr.length;
+    el.gridHelp.textContent =
+      `${cells} cells${repeated ? ` × ${config.repeats} seeds` : ""}, each trained for ` +
+      `${config.epochs} epoch${config.epochs === 1 ? "" : "s"} from the same start. ` +
+      `The steps view counts the optimizer steps to ${config.target} % test accuracy.`;
+  }
+
+  /**
+   * Shows the critical batch size under the B0 slider, or a placeholder before it is measured.
+   * @param {number|null} n  the gradient noise scale (a batch size), or null
+   */
+  setCritical(n) {
+    const { el } = this;
+    const known = Number.isFinite(n) && n > 0;
+    const head = known ? `Critical batch size ≈ ${fmt(n, 2)}.` : "Critical batch size:";
+    const tail = known
+      ? " Batches much larger than this give little extra progress per sample: " +
+        "McCandlish et al.'s gradient noise scale, measured live."
+      : " measured live from the first finished epoch.";
+    if (el.critical.textContent !== head + tail) {
+      const strong = document.createElement("strong");
+      strong.textContent = head;
+      el.critical.replaceChildren(strong, tail);
+    }
+    el.critical.classList.toggle("known", known);
+    el.critMark.hidden = !known;
+    if (known) {
+      // The slider's positions 0..10 are log2 of the batch (1 … 1024); 11 is "full".
+      const pos = Math.min(10.5, Math.max(0, Math.log2(n)));
+      el.critMark.style.setProperty("--at", String(pos / (B0_STEPS.length - 1)));
+      el.critMark.title = `critical batch size ≈ ${fmt(n, 2)}`;
+    }
   }
 
   /** Shows problems (from parseQuery) and marks the control; empty list clears. */

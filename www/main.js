@@ -1,30 +1,36 @@
-//! Wiring only: loads the wasm module (for parsing, plans, drawing and CSV,
-//! never for training), reads the URL, and connects the controls, the runs
-//! (runs.js, one Web Worker each), the chart, the live view and the exports.
+//! Wiring only: loads the wasm module (for parsing, the run list, plans, drawing
+//! and CSV, never for training), reads the URL, and connects the controls, the
+//! runs (runs.js, one Web Worker each), the charts (curves and noise scale, or
+//! the landscape), the live view and the exports.
 //!
 //! The page's state is one object, `app`: the experiment config (validated by
-//! wasm), the view options (x axis, log scale, embed) and the selected run.
+//! wasm), the view options (x axis, log scale, overlay, heatmap value, embed) and
+//! the selected run. The mode (curves | landscape) is part of the config and
+//! shows on <body data-mode>, which the stylesheet uses to show one set of views.
 //! Every change goes through `applyConfig` or `setView`, which update the URL
 //! (history.replaceState) so the address bar always reproduces the page.
 //!
 //! For tutorial authors, each finished epoch of each run is announced as
-//!   {type: "lr-batch-playground:epoch", run, k, batch, lr, epoch, step, samples,
-//!    wallMs, trainLoss, testLoss, testAcc, status, lrNow}
+//!   {type: "lr-batch-playground:epoch", run, k, repeat, batch, lr, epoch, step, samples,
+//!    wallMs, trainLoss, testLoss, testAcc, noiseScale, status, lrNow}
 //! (lr is the run's scaled learning rate, lrNow the rate of the epoch's last
-//! step, which differs during warmup and decay), and the end of every run as
-//!   {type: "lr-batch-playground:done", runs: [{run, k, batch, lr, status, epochs, step,
-//!    samples, testAcc, testLoss, trainLoss, wallMs, error}]}
+//! step, which differs during warmup and decay; repeat is the seed offset, 0 …
+//! repeats−1; noiseScale is null until measured), and the end of every run as
+//!   {type: "lr-batch-playground:done", runs: [{run, k, repeat, cell, batch, lr, status, epochs,
+//!    step, samples, testAcc, testLoss, trainLoss, wallMs, error}]}
 //! through window.parent.postMessage(msg, "*") when the page is framed, and
 //! document.dispatchEvent(new CustomEvent(type, {detail: msg})) always.
 
 import init, * as wasm from "./pkg/lr_batch_playground.js";
 import { PRESETS } from "./presets.js";
 import { readQuery, writeQuery, replaceUrl, presetConfig, matchPreset, errorText } from "./state.js";
-import { Experiment } from "./runs.js";
+import { Experiment, TERMINAL } from "./runs.js";
 import { ChartView, throttledFrame } from "./chart.js";
 import { LiveView, sampleIndices } from "./live.js";
 import { Controls, fmt } from "./controls.js";
-import { RunsTable, accText } from "./table.js";
+import { RunsTable, accText, runLabel } from "./table.js";
+import { LandscapePanel, landscapeHeight } from "./landscape.js";
+import { curvesCaption, landscapeCaption } from "./captions.js";
 
 const DATA = { images: "data/train-images-idx3-ubyte.gz", labels: "data/train-labels-idx1-ubyte.gz" };
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
@@ -32,7 +38,7 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   config: null,
-  view: { x: "epoch", log: false, embed: false, autorun: false },
+  view: { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false },
   selected: 0,
   nTrainAvail: null,
 };
@@ -89,15 +95,43 @@ async function countTrainImages(labelsGz) {
 // ---------- the experiment ----------
 
 const experiment = new Experiment({ loadData });
-let controls, table, chart, live;
+let controls, table, chart, noiseChart, landscapeChart, landscape, live;
 
 function nTrainFor(config) {
   return app.nTrainAvail ? Math.min(config.train, app.nTrainAvail) : config.train;
 }
 
-function plansFor(config) {
-  const plans = JSON.parse(wasm.runPlans(JSON.stringify(config), nTrainFor(config)));
-  return plans.map((p) => ({ ...p, totalSteps: p.stepsPerEpoch * config.epochs, nTrain: nTrainFor(config) }));
+/**
+ * The experiment's runs, as the core enumerates them (`Config::runs`), each with
+ * its plan. Repeats share a plan: it is computed once per k or cell.
+ */
+function specsFor(config) {
+  const specs = JSON.parse(wasm.experimentRuns(JSON.stringify(config)));
+  const plans = new Map();
+  const n = nTrainFor(config);
+  return specs.map((spec) => {
+    const key = `${spec.k}|${spec.config.b0}|${spec.config.lr0}`;
+    if (!plans.has(key)) {
+      const [p] = JSON.parse(wasm.runPlans(JSON.stringify(spec.config), n));
+      plans.set(key, { ...p, totalSteps: p.stepsPerEpoch * config.epochs, nTrain: n });
+    }
+    return { ...spec, plan: { ...plans.get(key) } };
+  });
+}
+
+/** The curve a run belongs to: its k's position (runs are k outer, repeat inner). */
+function groupOf(r) {
+  return Math.floor(r.index / app.config.repeats);
+}
+function groupCount() {
+  return Math.ceil(experiment.runs.length / app.config.repeats);
+}
+function runColor(r) {
+  if (app.config.mode === "landscape") return "#9aa3ad";
+  return wasm.palette(groupOf(r), groupCount());
+}
+function nameOf(r) {
+  return runLabel(r, app.config);
 }
 
 function kTextOf(config) {
@@ -105,27 +139,40 @@ function kTextOf(config) {
 }
 
 /** Makes `config` the experiment: runs reset, table rebuilt, controls and URL updated. */
-function applyConfig(config, { kText } = {}) {
+function applyConfig(config, { kText, lrText } = {}) {
   app.config = config;
-  experiment.setConfig(config, plansFor(config));
+  document.body.dataset.mode = config.mode;
+  experiment.setConfig(config, specsFor(config));
   const n = experiment.runs.length;
-  table.build(experiment.runs, (i) => wasm.palette(i, n));
+  table.build(experiment.runs, runColor, config);
   table.update(config.epochs); // at once: the new plans show before the next frame
+  $("runs-caption").textContent =
+    config.mode === "landscape"
+      ? "One run per cell of the grid (and per seed), with its batch size and learning rate"
+      : "One run per multiplier k (and per seed), with its effective batch size and learning rate";
+  $("runs-section").classList.toggle("tall", n > 12);
   if (app.selected >= n) app.selected = 0;
   table.select(app.selected);
-  controls.set(config, { kText: kText ?? kTextOf(config), nTrainAvail: app.nTrainAvail });
+  controls.set(config, { kText: kText ?? kTextOf(config), lrText, nTrainAvail: app.nTrainAvail });
   showPreset();
+  showCaptions();
   live.clear("Run the experiment to see what the network predicts.");
   refreshLive();
   updateUrl();
   render();
-  chart.invalidate(true);
+  invalidateCharts(true);
 }
 
 /** A control changed `key` to `text`: parse it on top of the current experiment. */
 function onControlChange(key, text, source) {
   const current = wasm.configToQuery(JSON.stringify(app.config));
-  const pair = `${encodeURIComponent(key)}=${encodeURIComponent(text)}`;
+  let pair = `${encodeURIComponent(key)}=${encodeURIComponent(text)}`;
+  // A landscape trains every cell for the whole budget: switching to it from a
+  // 10-epoch experiment would start hundreds of epochs, so the switch sets 1 epoch
+  // (and the warmup, which the grid does not use, within it).
+  if (key === "mode" && text === "landscape" && app.config.epochs > 1) {
+    pair += "&epochs=1" + (app.config.warmup > 1 ? "&warmup=0" : "");
+  }
   const parsed = JSON.parse(wasm.parseQuery(current ? `${current}&${pair}` : pair, ""));
   if (parsed.errors.length) {
     controls.showErrors(parsed.errors.map(errorText), source);
@@ -133,7 +180,16 @@ function onControlChange(key, text, source) {
   }
   controls.showErrors([]);
   if (JSON.stringify(parsed.config) === JSON.stringify(app.config)) return;
-  applyConfig(parsed.config, { kText: key === "k" && source.id === "k" ? text : undefined });
+  applyConfig(parsed.config, {
+    kText: key === "k" && source.id === "k" ? text : undefined,
+    lrText: key === "grid_lr" ? text : undefined,
+  });
+}
+
+function showCaptions() {
+  const set = (id, text) => $(id).textContent !== text && ($(id).textContent = text);
+  set("chart-caption", curvesCaption(app.config, app.view));
+  set("landscape-caption", landscapeCaption(app.config, app.view));
 }
 
 // ---------- presets ----------
@@ -189,21 +245,84 @@ function updateUrl(now = false) {
 function setView(patch) {
   Object.assign(app.view, patch);
   for (const r of document.querySelectorAll('input[name="x"]')) r.checked = r.value === app.view.x;
+  for (const r of document.querySelectorAll('input[name="heat"]')) r.checked = r.value === app.view.heat;
   $("log-loss").checked = app.view.log;
+  $("overlay").checked = app.view.overlay;
   updateUrl();
-  chart.invalidate(true);
+  showCaptions();
+  render();
+  invalidateCharts(true);
 }
 
 // ---------- drawing ----------
 
+function invalidateCharts(now = false) {
+  if (app.config.mode === "landscape") {
+    landscapeChart.invalidate(now);
+  } else {
+    chart.invalidate(now);
+    noiseChart.invalidate(now);
+  }
+}
+
+/**
+ * One curve per k: its repeats (other seeds) become the chart's mean line and
+ * min–max band. The repeat with the most epochs leads, so the line reaches as far
+ * as any of them has.
+ */
 function curves() {
+  const groups = new Map();
+  for (const r of experiment.runs) {
+    if (!r.records.length) continue;
+    const g = groupOf(r);
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g).push(r);
+  }
+  return [...groups.entries()].map(([g, runs]) => {
+    runs.sort((a, b) => b.records.length - a.records.length || a.repeat - b.repeat);
+    const diverged = runs.filter((r) => r.status === "diverged").length;
+    const note =
+      diverged === 0 ? "" : app.config.repeats > 1 ? ` (${diverged} of ${app.config.repeats} diverged)` : " (diverged)";
+    return {
+      label: `k=${runs[0].k}${note}`,
+      color: g,
+      records: runs[0].records,
+      repeats: runs.slice(1).map((r) => r.records),
+    };
+  });
+}
+
+/** The runs with records, as wasm's RunIn (for the landscape and the CSV). */
+function runResults() {
   return experiment.runs
     .filter((r) => r.records.length)
-    .map((r) => ({
-      label: `k=${r.k}${r.status === "diverged" ? " (diverged)" : ""}`,
-      color: r.index,
-      records: r.records,
-    }));
+    .map((r) => ({ run: r.index, config: r.config, repeat: r.repeat, records: r.records }));
+}
+
+/**
+ * The critical batch size: the median over runs of each run's latest measured
+ * gradient noise scale (null before any is measured).
+ */
+function criticalBatch() {
+  const latest = experiment.runs
+    .map((r) => r.records.findLast((x) => Number.isFinite(x.noiseScale))?.noiseScale)
+    .filter((v) => Number.isFinite(v))
+    .sort((a, b) => a - b);
+  if (!latest.length) return null;
+  const m = latest.length >> 1;
+  return latest.length % 2 ? latest[m] : (latest[m - 1] + latest[m]) / 2;
+}
+
+function updateLandscape() {
+  const summary = JSON.parse(wasm.landscapeSummary(JSON.stringify(app.config), JSON.stringify(runResults())));
+  const runs = experiment.runs;
+  const ended = (r) => TERMINAL.has(r.status);
+  const finished = runs.filter(ended).length;
+  // An ended run (a diverged one stops early) counts as a whole cell, and only an
+  // ended one: the bar is full when the grid is, not when the last step is taken.
+  const part = (r) => (ended(r) ? 1 : Math.min(0.99, r.progress));
+  const progress = runs.length ? runs.reduce((a, r) => a + part(r), 0) / runs.length : 0;
+  landscape.update(summary, { runs: runs.length, finished, progress, repeats: app.config.repeats }, app.view.heat);
 }
 
 const render = throttledFrame(() => {
@@ -217,6 +336,8 @@ const render = throttledFrame(() => {
   const summary = summaryText();
   // Only on change: it is a live region, and screen readers announce every write.
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
+  controls.setCritical(criticalBatch());
+  if (app.config.mode === "landscape") updateLandscape();
 });
 
 function summaryText() {
@@ -232,7 +353,14 @@ function summaryText() {
   if (count("diverged")) parts.push(`${count("diverged")} diverged`);
   if (count("stopped")) parts.push(`${count("stopped")} stopped`);
   if (count("error")) parts.push(`${count("error")} failed`);
-  const head = `${n} run${n === 1 ? "" : "s"}, ${experiment.slots} at a time`;
+  const c = app.config;
+  const shape =
+    c.mode === "landscape"
+      ? ` (${c.grid_b.length} batch sizes × ${c.grid_lr.length} rates${c.repeats > 1 ? ` × ${c.repeats} seeds` : ""})`
+      : c.repeats > 1
+        ? ` (${c.k.length} × ${c.repeats} seeds)`
+        : "";
+  const head = `${n} run${n === 1 ? "" : "s"}${shape}, ${experiment.slots} at a time`;
   return parts.length ? `${head} · ${parts.join(", ")}` : `${head} · ready`;
 }
 
@@ -246,10 +374,12 @@ async function refreshLive() {
     const last = r.records[r.records.length - 1];
     const acc = last ? ` · test accuracy ${accText(last.testAcc)}` : "";
     const when = epoch ? `after epoch ${epoch} of ${app.config.epochs}` : "";
-    return `Run k = ${r.k} (batch ${r.plan?.batch ?? "?"}, η = ${fmt(r.plan?.lr)}) ${when}${acc}`;
+    const seed = app.config.repeats > 1 ? `, seed ${r.config.seed + r.repeat}` : "";
+    const who = app.config.mode === "landscape" ? "Run" : `Run k = ${r.k}`;
+    return `${who} (batch ${r.plan?.batch ?? "?"}, η = ${fmt(r.plan?.lr)}${seed}) ${when}${acc}`;
   };
   if (r.status === "idle" || (r.records.length === 0 && !r.snapshot)) {
-    live.clear(r.status === "idle" ? `Run k = ${r.k} has not started yet.` : `Run k = ${r.k}: waiting for its first epoch…`);
+    live.clear(r.status === "idle" ? `Run ${nameOf(r)} has not started yet.` : `Run ${nameOf(r)}: waiting for its first epoch…`);
     return;
   }
   const epoch = r.records[r.records.length - 1]?.epoch ?? 0;
@@ -327,9 +457,7 @@ async function copyLink() {
 }
 
 function exportCsv() {
-  const runs = experiment.runs
-    .filter((r) => r.records.length)
-    .map((r) => ({ run: r.index, config: { ...app.config, k: [r.k] }, records: r.records }));
+  const runs = runResults();
   if (!runs.length) {
     shareStatus("No finished epoch yet: run the experiment first.");
     return;
@@ -340,7 +468,8 @@ function exportCsv() {
 
 async function exportPng() {
   try {
-    download(await chart.png(), "lr-batch-playground.png");
+    const view = app.config.mode === "landscape" ? landscapeChart : chart;
+    download(await view.png(), "lr-batch-playground.png");
     shareStatus("Chart saved.");
   } catch (err) {
     shareStatus(`Could not save the chart: ${err.message}`);
@@ -360,12 +489,16 @@ function wire() {
   $("reset-all").addEventListener("click", () => {
     experiment.resetAll();
     live.clear("Run the experiment to see what the network predicts.");
-    chart.invalidate(true);
+    invalidateCharts(true);
   });
   for (const r of document.querySelectorAll('input[name="x"]')) {
     r.addEventListener("change", () => r.checked && setView({ x: r.value }));
   }
+  for (const r of document.querySelectorAll('input[name="heat"]')) {
+    r.addEventListener("change", () => r.checked && setView({ heat: r.value }));
+  }
   $("log-loss").addEventListener("change", (e) => setView({ log: e.target.checked }));
+  $("overlay").addEventListener("change", (e) => setView({ overlay: e.target.checked }));
   $("copy-link").addEventListener("click", copyLink);
   $("export-csv").addEventListener("click", exportCsv);
   $("export-png").addEventListener("click", exportPng);
@@ -382,6 +515,7 @@ function wire() {
       type: "lr-batch-playground:epoch",
       run: r.index,
       k: r.k,
+      repeat: r.repeat,
       batch: record.batch ?? r.plan?.batch,
       lr: r.plan?.lr ?? null,
       epoch: record.epoch,
@@ -391,16 +525,18 @@ function wire() {
       trainLoss: record.trainLoss,
       testLoss: record.testLoss,
       testAcc: record.testAcc,
+      noiseScale: Number.isFinite(record.noiseScale) ? record.noiseScale : null,
       status: record.status,
       lrNow: record.lr,
     });
     if (r.index === app.selected) refreshLive();
-    chart.invalidate();
+    invalidateCharts();
     render();
   });
   experiment.addEventListener("end", (e) => {
     if (e.detail.run.index === app.selected) refreshLive();
-    chart.invalidate();
+    invalidateCharts();
+    render();
   });
   experiment.addEventListener("done", (e) => announce({ type: "lr-batch-playground:done", runs: e.detail.runs }));
 }
@@ -433,16 +569,32 @@ async function main() {
     onSelect: (i) => {
       app.selected = i;
       table.select(i);
-      live.clear(`Run k = ${experiment.runs[i].k}`);
+      live.clear(`Run ${nameOf(experiment.runs[i])}`);
       refreshLive();
     },
   });
-  chart = new ChartView($("chart"), wasm.drawChart, () => ({
-    curves: curves(),
-    options: { x: app.view.x, logLoss: app.view.log, metrics: METRICS, runs: experiment.runs.length },
-  }));
+  const curveOptions = (metrics, font) =>
+    JSON.stringify({ x: app.view.x, logLoss: app.view.log, metrics, runs: groupCount(), font, overlay: app.view.overlay });
+  chart = new ChartView($("chart"), (canvas, font) =>
+    wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(METRICS, font)),
+  );
+  noiseChart = new ChartView(
+    $("noise-chart"),
+    (canvas, font) => wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(["noiseScale"], font)),
+    { height: (w) => (w < 600 ? Math.round(w * 0.8) : Math.round(Math.min(340, Math.max(240, w * 0.3)))) },
+  );
+  landscapeChart = new ChartView(
+    $("landscape"),
+    (canvas, font) =>
+      wasm.drawLandscape(canvas, JSON.stringify(app.config), JSON.stringify(runResults()), JSON.stringify({ value: app.view.heat, font })),
+    { height: landscapeHeight },
+  );
+  landscape = new LandscapePanel({ progress: $("grid-progress"), progressText: $("grid-progress-text"), table: $("grid-table") });
   chart.fitHeight = app.view.embed;
-  chart.onError = (err) => notice(`The chart could not be drawn (${err.message}).`, "error");
+  landscapeChart.fitHeight = app.view.embed;
+  for (const view of [chart, noiseChart, landscapeChart]) {
+    view.onError = (err) => notice(`The chart could not be drawn (${err.message}).`, "error");
+  }
   live = new LiveView({ digits: $("digits"), confusion: $("confusion"), caption: $("live-caption") });
   buildPresets();
   wire();
@@ -456,9 +608,9 @@ async function main() {
       app.nTrainAvail = n;
       if (experiment.runs.every((r) => r.status === "idle")) {
         // Same experiment, now with the real training-set size in the plans.
-        applyConfig(app.config, { kText: $("k").value });
+        applyConfig(app.config, { kText: $("k").value, lrText: $("grid_lr").value });
       } else {
-        controls.set(app.config, { kText: $("k").value, nTrainAvail: n });
+        controls.set(app.config, { kText: $("k").value, lrText: $("grid_lr").value, nTrainAvail: n });
       }
     })
     .catch(() => {});

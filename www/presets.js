@@ -80,6 +80,32 @@ export const PRESETS = [
       "from some k on the steps are too large for that to hold: those runs fall behind or stop learning. " +
       "A run whose loss blows up is stopped, marked diverged, and crossed on the chart.",
   },
+  {
+    id: "seeds",
+    name: "Seeds: is the difference real?",
+    query: "b0=8&lr0=0.001&k=1,8&rule=linear&opt=sgd&epochs=5&repeats=3&order=vary",
+    text:
+      "Two curves that differ by half a point may differ only by luck: another seed gives other initial weights, " +
+      "other dropout masks and another order of the digits. Here k = 1 and k = 8 (linear rule) are each trained " +
+      "three times, with seeds 1, 2 and 3. Each line is the mean of its three runs and the shaded band spans the " +
+      "lowest to the highest. Where the bands overlap, the gap between the curves is within seed-to-seed noise; " +
+      "where they separate, it is real. Set the data order to “same” to see how much of the spread comes from the " +
+      "shuffling alone.",
+  },
+  {
+    id: "landscape",
+    name: "Landscape: where the rule bends",
+    query:
+      "mode=landscape&b0=8&lr0=0.0398&epochs=1&target=90&grid_b=8,32,128,512,2048,8000&grid_lr=0.001:10:6",
+    text:
+      "Instead of following one rule, try every pair: six batch sizes from 8 to the whole training set (8,000) " +
+      "against six learning rates from 0.001 to 10, each pair trained for one epoch from the same start, 36 runs in " +
+      "all. On the heatmap the good cells form a bright valley. The linear rule predicts that the valley runs along " +
+      "the orange line (four times the batch, four times the rate), the √ rule along the pink one. Look for where " +
+      "the valley leaves the line: from there on, doubling the batch no longer allows doubling the rate, and the " +
+      "line runs into cells that diverged (crossed) or got stuck at chance (grey). On the right, the fewest steps " +
+      "any rate needed to reach 90 % per batch size; with perfect scaling they would halve with every doubling.",
+  },
 ];
 
 /** The preset with this id, or undefined. */

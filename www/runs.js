@@ -1,6 +1,9 @@
 //! The runs of one experiment and the pool of Web Workers that train them.
 //!
-//! One run per k; each run that trains gets its own module worker (worker.js,
+//! The runs are the core's list (wasm `experimentRuns`, i.e. `Config::runs`): one per
+//! k × repeat in curves mode, one per grid cell × repeat in landscape mode, each with its
+//! own single-run config, k and repeat, which is exactly what its worker's Trainer is
+//! built from. Each run that trains gets its own module worker (worker.js,
 //! its own wasm instance, its own copy of the data). At most `slots` runs hold
 //! a worker at once (navigator.hardwareConcurrency by default); the others
 //! wait in order. A paused run keeps its worker and its slot (its weights live
@@ -36,11 +39,16 @@ export class Experiment extends EventTarget {
     this.doneAnnounced = true;
   }
 
-  /** Replaces the experiment: every worker is ended, one idle run per k. */
-  setConfig(config, plans) {
+  /**
+   * Replaces the experiment: every worker is ended, one idle run per spec.
+   * @param {object} config  the whole experiment
+   * @param {{config: object, k: number, repeat: number, cell: number[]|null, plan: object}[]} specs
+   *   its runs in order (from experimentRuns, each with its plan)
+   */
+  setConfig(config, specs) {
     this.resetAll();
     this.config = structuredClone(config);
-    this.runs = config.k.map((k, i) => new Run(i, k, plans[i]));
+    this.runs = specs.map((spec, i) => new Run(i, spec));
     this.doneAnnounced = true;
     this.emit("change", { run: null });
   }
@@ -161,6 +169,8 @@ export class Experiment extends EventTarget {
       return {
         run: r.index,
         k: r.k,
+        repeat: r.repeat,
+        cell: r.cell,
         batch: r.plan?.batch ?? null,
         lr: r.plan?.lr ?? null,
         status: r.status,
@@ -195,7 +205,10 @@ export class Experiment extends EventTarget {
   launch(r) {
     r.status = "loading";
     const generation = ++r.generation;
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: `run ${r.index} (k=${r.k})` });
+    const worker = new Worker(new URL("./worker.js", import.meta.url), {
+      type: "module",
+      name: `run ${r.index} (k=${r.k}, repeat ${r.repeat})`,
+    });
     r.worker = worker;
     worker.onmessage = (e) => this.onMessage(r, generation, e.data);
     worker.onerror = (e) => {
@@ -211,7 +224,8 @@ export class Experiment extends EventTarget {
         worker.postMessage({
           type: "init",
           k: r.k,
-          config: this.config,
+          repeat: r.repeat,
+          config: r.config,
           images: data.images,
           labels: data.labels,
         });
@@ -303,13 +317,19 @@ export class Experiment extends EventTarget {
   }
 }
 
-/** One run: its k, its plan, its state and what it has reported. */
+/** One run: its k, repeat and cell, its plan, its state and what it has reported. */
 class Run {
-  constructor(index, k, plan) {
+  constructor(index, spec) {
     this.index = index;
-    this.k = k;
+    this.k = spec.k;
+    /** Which repeat (seed offset) of its k or cell: 0 … repeats−1. */
+    this.repeat = spec.repeat;
+    /** [row, column] of the landscape grid, or null in curves mode. */
+    this.cell = spec.cell ?? null;
+    /** The run's own single-k config, as the Trainer takes it. */
+    this.config = spec.config;
     /** {k, batch, lr, kEff, stepsPerEpoch, totalSteps?, nTrain?, nTest?} */
-    this.plan = plan;
+    this.plan = spec.plan;
     this.status = "idle";
     this.worker = null;
     this.generation = 0;

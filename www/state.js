@@ -9,6 +9,8 @@
 //!   preset=ID      start from this preset; explicit keys after it override
 //!   x=epoch|samples|steps|time   the chart's x axis
 //!   log=1          losses on a log scale
+//!   overlay=1      the k = 1 curve drawn faintly on every run's axis
+//!   heat=accuracy|loss   what the landscape heatmap colours
 //!   embed=1        compact layout for an iframe
 //!   autorun=1      start training as soon as the page is ready
 //!
@@ -21,8 +23,9 @@
 
 import { PRESETS, presetById } from "./presets.js";
 
-export const PAGE_KEYS = ["preset", "x", "embed", "autorun", "log"];
+export const PAGE_KEYS = ["preset", "x", "embed", "autorun", "log", "overlay", "heat"];
 export const X_AXES = ["epoch", "samples", "steps", "time"];
+export const HEAT_VALUES = ["accuracy", "loss"];
 const DEFAULT_PRESET = PRESETS[0];
 
 function flag(v) {
@@ -34,14 +37,15 @@ function isFlagText(v) {
 
 /**
  * Reads a query string (`?a=1&b=2` or `a=1&b=2`).
- * @returns {{config: object, view: {x: string, log: boolean, embed: boolean, autorun: boolean},
+ * @returns {{config: object, view: {x: string, log: boolean, overlay: boolean, heat: string,
+ *            embed: boolean, autorun: boolean},
  *            errors: {param: string, value: string, message: string}[]}}
  */
 export function readQuery(wasm, search) {
   const raw = search.replace(/^\?/, "");
   const params = new URLSearchParams(raw);
   const errors = [];
-  const view = { x: "epoch", log: false, embed: false, autorun: false };
+  const view = { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false };
 
   const x = params.get("x");
   if (x !== null) {
@@ -49,7 +53,12 @@ export function readQuery(wasm, search) {
     if (X_AXES.includes(norm)) view.x = norm;
     else errors.push({ param: "x", value: x, message: `unknown x axis; allowed: ${X_AXES.join(", ")}` });
   }
-  for (const key of ["log", "embed", "autorun"]) {
+  const heat = params.get("heat");
+  if (heat !== null) {
+    if (HEAT_VALUES.includes(heat)) view.heat = heat;
+    else errors.push({ param: "heat", value: heat, message: `allowed: ${HEAT_VALUES.join(", ")}` });
+  }
+  for (const key of ["log", "overlay", "embed", "autorun"]) {
     const v = params.get(key);
     if (v === null) continue;
     if (!isFlagText(v.toLowerCase())) {
@@ -92,6 +101,8 @@ export function writeQuery(wasm, config, view) {
   parts.push(q);
   if (view.x && view.x !== "epoch") parts.push(`x=${view.x}`);
   if (view.log) parts.push("log=1");
+  if (view.overlay) parts.push("overlay=1");
+  if (view.heat && view.heat !== "accuracy") parts.push(`heat=${view.heat}`);
   if (view.embed) parts.push("embed=1");
   if (view.autorun) parts.push("autorun=1");
   return parts.filter(Boolean).join("&");

@@ -1,9 +1,16 @@
-//! The runs table: one row per run with its colour, k, effective batch and
-//! learning rate (from runPlans, then from the worker's own plan), progress,
+//! The runs table: one row per run with its colour, its k (or, in the landscape,
+//! its cell's batch and rate), its seed when runs are repeated, effective batch
+//! and learning rate (from runPlans, then from the worker's own plan), progress,
 //! epoch, test accuracy, status and its own buttons.
 //!
+//! One row per run, repeats included: each repeat trains in its own worker and
+//! can be paused or restarted alone. Repeats of one k share its colour (they
+//! are one curve, drawn as mean and band) and sit under it, with their seed.
+//! The columns depend on the mode; each cell carries data-col (k, seed, batch,
+//! lr, progress, epoch, acc, status) so the e2e test reads them by name.
+//!
 //! Rows are built once per experiment and then only their text changes, so an
-//! update per frame stays cheap with 64 runs. Buttons are delegated: each
+//! update per frame stays cheap with hundreds of runs. Buttons are delegated: each
 //! carries data-action and data-run, and the caller maps them to the pool.
 //! All text goes through textContent.
 
@@ -27,6 +34,15 @@ export function statusText(run) {
   }
 }
 
+/**
+ * How a run is named in labels and captions: "k = 4", "k = 4, seed 3",
+ * "batch 32, η = 0.01".
+ */
+export function runLabel(run, { mode, repeats } = {}) {
+  const base = mode === "landscape" ? `batch ${run.config.b0 || "full"}, η = ${fmt(run.config.lr0)}` : `k = ${run.k}`;
+  return repeats > 1 ? `${base}, seed ${run.config.seed + run.repeat}` : base;
+}
+
 export class RunsTable {
   /**
    * @param {HTMLTableSectionElement} tbody
@@ -34,6 +50,7 @@ export class RunsTable {
    */
   constructor(tbody, handlers) {
     this.tbody = tbody;
+    this.thead = tbody.parentElement.tHead;
     this.rows = [];
     tbody.addEventListener("click", (e) => {
       const btn = e.target.closest("button[data-action]");
@@ -44,58 +61,95 @@ export class RunsTable {
     });
   }
 
-  /** Builds one row per run. `color(i)` is the run's palette colour. */
-  build(runs, color) {
+  /**
+   * Builds the header and one row per run.
+   * @param {object[]} runs  the Experiment's runs
+   * @param {(run: object) => string} color  the run's colour (its curve's)
+   * @param {{mode: string, repeats: number}} ctx  the experiment's mode and repeats
+   */
+  build(runs, color, ctx) {
+    const landscape = ctx.mode === "landscape";
+    const seeds = ctx.repeats > 1;
+    // [data-col, header (text, or [text, var-text]), class]
+    const cols = [
+      ["pick", null, ""],
+      ...(landscape ? [["batch", "batch", "num"], ["lr", "η", "num"]] : [["k", "k", "num"]]),
+      ...(seeds ? [["seed", "seed", "num"]] : []),
+      ...(landscape ? [] : [["batch", "batch", "num"], ["lr", "η", "num"]]),
+      ["progress", "progress", "col-progress"],
+      ["epoch", "epoch", "num col-epoch"],
+      ["acc", "test acc", "num acc"],
+      ["status", "status", "status-cell"],
+      ["actions", null, "actions"],
+    ];
+    const rowHeader = landscape ? "batch" : "k";
+    const head = document.createElement("tr");
+    for (const [key, text, cls] of cols) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.dataset.col = key;
+      if (cls) th.className = cls;
+      if (text === null) {
+        const sr = document.createElement("span");
+        sr.className = "sr-only";
+        sr.textContent = key === "pick" ? "Show digits" : "Actions";
+        th.append(sr);
+      } else if (key === "k" || key === "lr") {
+        const v = document.createElement("var");
+        v.textContent = text;
+        th.append(v);
+      } else {
+        th.textContent = text;
+      }
+      head.append(th);
+    }
+    this.thead.replaceChildren(head);
+
     this.rows = runs.map((run) => {
+      const name = runLabel(run, ctx);
       const tr = document.createElement("tr");
       tr.dataset.run = String(run.index);
+      if (!landscape && run.repeat > 0) tr.classList.add("repeat-row");
+      const cells = {};
+      for (const [key, , cls] of cols) {
+        const el = document.createElement(key === rowHeader ? "th" : "td");
+        if (key === rowHeader) el.scope = "row";
+        el.dataset.col = key;
+        if (cls) el.className = cls;
+        cells[key] = el;
+      }
 
-      const pick = document.createElement("td");
-      pick.className = "pick";
       const radio = document.createElement("input");
       radio.type = "radio";
       radio.name = "live-run";
       radio.value = String(run.index);
       radio.id = `live-run-${run.index}`;
-      radio.setAttribute("aria-label", `Show the digits of run k = ${run.k}`);
+      radio.setAttribute("aria-label", `Show the digits of run ${name}`);
       const swatch = document.createElement("label");
       swatch.className = "swatch";
       swatch.htmlFor = radio.id;
-      swatch.style.setProperty("--c", color(run.index));
+      swatch.style.setProperty("--c", color(run));
       swatch.setAttribute("aria-hidden", "true");
-      pick.append(radio, swatch);
+      cells.pick.className = "pick";
+      cells.pick.append(radio, swatch);
 
-      const k = document.createElement("th");
-      k.scope = "row";
-      k.className = "num";
-      k.textContent = String(run.k);
-      const cell = (cls) => {
-        const td = document.createElement("td");
-        td.className = cls;
-        return td;
-      };
-      const batch = cell("num");
-      const lr = cell("num");
-      const progTd = cell("col-progress");
+      if (cells.k) cells.k.textContent = String(run.k);
+      if (cells.seed) cells.seed.textContent = String(run.config.seed + run.repeat);
       const progress = document.createElement("progress");
       progress.max = 1;
       progress.value = 0;
-      progress.setAttribute("aria-label", `Progress of run k = ${run.k}`);
-      progTd.append(progress);
-      const epoch = cell("num col-epoch");
-      const acc = cell("num acc");
-      const statusTd = cell("status-cell");
+      progress.setAttribute("aria-label", `Progress of run ${name}`);
+      cells.progress.append(progress);
       const badge = document.createElement("span");
       badge.className = "badge";
-      statusTd.append(badge);
-      const actions = cell("actions");
+      cells.status.append(badge);
       const button = (action, label, text) => {
         const b = document.createElement("button");
         b.type = "button";
         b.className = `icon-btn ${action}`;
         b.dataset.action = action;
         b.dataset.run = String(run.index);
-        b.setAttribute("aria-label", `${label} run k = ${run.k}`);
+        b.setAttribute("aria-label", `${label} run ${name}`);
         b.title = `${label} this run`;
         b.textContent = text;
         return b;
@@ -103,10 +157,25 @@ export class RunsTable {
       const toggle = button("toggle", "Start", "▶");
       const stop = button("stop", "Stop", "■");
       const reset = button("reset", "Reset", "↺");
-      actions.append(toggle, stop, reset);
+      cells.actions.append(toggle, stop, reset);
 
-      tr.append(pick, k, batch, lr, progTd, epoch, acc, statusTd, actions);
-      return { run, tr, radio, batch, lr, progress, epoch, acc, badge, toggle, stop, reset, cache: {} };
+      tr.append(...cols.map(([key]) => cells[key]));
+      return {
+        run,
+        name,
+        tr,
+        radio,
+        batch: cells.batch,
+        lr: cells.lr,
+        progress,
+        epoch: cells.epoch,
+        acc: cells.acc,
+        badge,
+        toggle,
+        stop,
+        reset,
+        cache: {},
+      };
     });
     this.tbody.replaceChildren(...this.rows.map((r) => r.tr));
   }
@@ -151,7 +220,7 @@ export class RunsTable {
       if (row.cache.toggle !== label) {
         row.cache.toggle = label;
         row.toggle.textContent = text;
-        row.toggle.setAttribute("aria-label", `${label} run k = ${run.k}`);
+        row.toggle.setAttribute("aria-label", `${label} run ${row.name}`);
         row.toggle.title = `${label} this run`;
       }
       row.stop.disabled = s === "idle" || s === "done" || s === "diverged" || s === "stopped" || s === "error";

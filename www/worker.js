@@ -4,8 +4,9 @@
 //! Protocol (every message is a plain object tagged by `type`):
 //!
 //!   main → worker
-//!     {type: "init", k, config, images: ArrayBuffer, labels: ArrayBuffer}
-//!                        build the Trainer (the gzipped IDX bytes are copied, not
+//!     {type: "init", k, repeat, config, images: ArrayBuffer, labels: ArrayBuffer}
+//!                        build the Trainer of repeat `repeat` of the run with multiplier k
+//!                        of `config` (the gzipped IDX bytes are copied, not
 //!                        transferred, so the main thread can hand them to the next run)
 //!                        and start training at once
 //!     {type: "pause"}    stop stepping after the current chunk; keep the trainer
@@ -118,7 +119,7 @@ function answer(m) {
 
 async function start(m) {
   await ready;
-  trainer = new Trainer(JSON.stringify(m.config), m.k, new Uint8Array(m.images), new Uint8Array(m.labels));
+  trainer = new Trainer(JSON.stringify(m.config), m.k, new Uint8Array(m.images), new Uint8Array(m.labels), m.repeat ?? 0);
   const plan = JSON.parse(trainer.plan());
   post({ type: "ready", plan });
   started = true;

@@ -1,43 +1,132 @@
-//! Portable fast kernels: the same five functions as `scalar.rs`, same signatures, written so
-//! that LLVM auto-vectorises them on any target (SSE2 natively, simd128 in wasm).
+//! The fast kernels: the same six functions as `scalar.rs`, same signatures, each written once
+//! over a four-lane vector ([`Lanes`]). This file instantiates them with the portable
+//! `[f32; 4]` ([`Portable`]); `sse2.rs` (x86_64) and `simd128.rs` (wasm) instantiate the same
+//! generic code with intrinsics. All three run the same lane operations in the same order, so
+//! they are bit-identical (see `lanes.rs`); `tests/twins/` checks that on every target, and
+//! checks every function against its scalar twin.
 //!
-//! How: every hot loop runs over contiguous memory with a trip count the compiler knows
-//! (fixed-size arrays, `chunks_exact`), slices are converted to `&[f32; L]` once per chunk so
-//! there are no bounds checks inside, and reductions keep several independent partial sums so
-//! the adds pipeline. There is no `unsafe` and no `core::arch` here; the intrinsics version is
-//! a separate twin. Layouts, shapes and the overwrite/accumulate conventions are the module
-//! contract in [`super`]; `tests/kernels.rs` checks every function here against its twin.
+//! Layouts, shapes and the overwrite/accumulate conventions are the module contract in
+//! [`super`]. Nothing here allocates: scratch lives on the stack (under 20 KB).
 //!
-//! Floating-point order: the fused conv forward and both dense backward kernels sum in the
-//! same order as the scalar twins (bit-identical results). The dense forward's dot product and
-//! the sparse conv weight gradient use different (but fixed, hence deterministic) orders.
+//! # How each kernel is laid out for the cache
+//!
+//! * **Conv → ReLU → max-pool (→ dropout), forward: im2col in pool-window order.** Per image,
+//!   the 16 planes `win[r][s][q] = x[2py + r, 2px + s]` (r, s in 0..4, q = py·PW + px, padded
+//!   from 169 to 172) are gathered once (11 KB, stays in L1). Conv cell (dy, dx) of window q,
+//!   tap (ky, kx), reads `win[dy + ky][dx + kx][q]`, so every load is a contiguous vector of
+//!   four windows, and the four cells of a window land in the same lane of four vectors: the
+//!   2×2 max-pool, the ReLU, the argmax and the dropout mask become lane-wise compares and
+//!   selects. Per channel, pass 1 computes one cell at a time over all windows (one
+//!   accumulator and the nine weights live: no register spills, in V8 either) into a 2.7 KB
+//!   buffer; pass 2 pools it. The (OH, OW) conv plane is never stored and 98% of the lanes do
+//!   useful work. Each output is `bias + Σ_{ky} Σ_{kx} w·x` in that order, as in the scalar
+//!   twin, so pooled values and argmax are bit-identical to it. The im2col is per image, not
+//!   batch-major: the 288 weights fit in registers and L1, so a batch-wide matrix would only
+//!   add memory traffic. Measured against two direct convolutions (the earlier 28-wide rows
+//!   with scalar pooling, and rows of deinterleaved even/odd columns with vector pooling),
+//!   this is the fastest natively and in Chromium (numbers in the README).
+//! * **Dropout is drawn inside the conv forward**: one `next_f32()` per pooled unit in buffer
+//!   order, exactly the draws `nn::dropout::forward_inplace` makes after the plain forward.
+//!   The draws are spread over pass 1 (one per vector of windows, so the generator's serial
+//!   integer chain runs alongside the vector arithmetic: natively that cut dropout's cost
+//!   from ~9 to ~3 µs per sample), and the pooled activations are written once, masked.
+//! * **Conv weight gradient: sparse.** Each pooled cell sends its gradient to the one conv
+//!   cell that won its window, so the work is 169 patches per channel and image instead of
+//!   676. A 3×3 patch is read as three 4-float rows of a zero-padded copy of the image (lane 3
+//!   junk, discarded). Cells whose gradient is zero are *not* skipped: whether a cell is zero
+//!   is a coin flip the CPU cannot predict, and the mispredicted branch cost three times more
+//!   than the arithmetic it saved (measured). Per channel and image the sums stay in
+//!   registers and are added to `dw` once.
+//! * **Dense layers: blocked so the 216 KB weight matrix is streamed once per chunk (or per
+//!   pair of samples), not once per sample.** Forward: two samples share each pass over w
+//!   (dot products with 16 lanes of partial sums and a fixed pairwise reduction). Backward:
+//!   IN is cut into 16-float blocks; within a block every sample of the chunk is processed
+//!   while the block of `w` (input gradient) is in L1 or the block of `dw` (weight gradient,
+//!   two rows at a time) is in registers. Per element, both backward sums run in the scalar
+//!   twin's order (bit-identical to it); the forward's dot product does not (fixed order).
 
-use super::{H, IMG, K, OW, POOL, PW, W};
-
-/// Row stride of the zero-padded private copy of one image. A conv row is computed [`RW`]
-/// columns wide, reading columns up to `RW + K - 2` = 29, so rows need ≥ 30 floats; 32 is
-/// the next round number. (The backward reads 4-float patch rows starting at column ≤ 25.)
-const S: usize = 32;
-/// Conv outputs computed per row: OW = 26 rounded up to a multiple of 4 lanes, so the inner
-/// loop is exactly seven 4-wide vectors. The 2 extra columns read the zero padding and are
-/// thrown away; that wastes 7% of the conv FLOPs but removes every tail loop.
-const RW: usize = 28;
-const _: () = assert!(RW >= OW && RW % 4 == 0 && RW + K - 1 <= S && K <= 4 && OW + 3 <= S);
-
-/// Width of the dense dot product's accumulator: 16 lanes = four independent 4-wide vectors
-/// (or two 8-wide), enough to hide the add latency. 5408 = 338·16, so the model has no tail.
-const L: usize = 16;
+use super::lanes::{Lanes, Portable};
+use super::{H, IMG, K, PH, POOL, PW, W};
+use crate::rng::Rng;
 
 /// Fused conv → ReLU → 2×2 max-pool, forward. See `scalar::conv_relu_pool_forward`.
-///
-/// Per image and output channel, two conv rows are computed (28 wide, in registers), then
-/// pooled at once, so the (OH, OW) conv plane is never stored. Only `pooled` and the 2-bit
-/// `argmax` leave the kernel.
 pub fn conv_relu_pool_forward(
     x: &[f32],
     w: &[f32],
     b: &[f32],
     n: usize,
+    pooled: &mut [f32],
+    argmax: &mut [u8],
+) {
+    conv_forward::<Portable>(x, w, b, n, None, pooled, argmax);
+}
+
+/// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
+/// `scalar::conv_relu_pool_dropout_forward`.
+#[allow(clippy::too_many_arguments)] // the five-kernel contract plus the generator and p
+pub fn conv_relu_pool_dropout_forward(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    rng: &mut Rng,
+    p: f32,
+    pooled: &mut [f32],
+    argmax: &mut [u8],
+) {
+    conv_forward::<Portable>(x, w, b, n, Some((rng, p)), pooled, argmax);
+}
+
+/// Fused conv → ReLU → max-pool, backward to the conv parameters (no dx: first layer).
+/// See `scalar::conv_relu_pool_backward_weights`.
+pub fn conv_relu_pool_backward_weights(
+    x: &[f32],
+    argmax: &[u8],
+    dpre: &[f32],
+    n: usize,
+    dw: &mut [f32],
+    db: &mut [f32],
+) {
+    conv_backward::<Portable>(x, argmax, dpre, n, dw, db);
+}
+
+/// Dense forward: x (N, IN), w (OUT, IN), b (OUT) → out (N, OUT). See `scalar::dense_forward`.
+pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
+    dense_fwd::<Portable>(x, w, b, n, out);
+}
+
+/// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN), overwritten.
+/// See `scalar::dense_backward_input`.
+pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
+    dense_bwd_input::<Portable>(w, dout, n, dx);
+}
+
+/// Dense backward to the parameters: x (N, IN), dout (N, OUT) → dw (OUT, IN) +=, db (OUT) +=.
+/// See `scalar::dense_backward_weights`.
+pub fn dense_backward_weights(x: &[f32], dout: &[f32], n: usize, dw: &mut [f32], db: &mut [f32]) {
+    dense_bwd_weights::<Portable>(x, dout, n, dw, db);
+}
+
+// ---- conv forward ------------------------------------------------------------------------
+
+/// Windows per channel rounded up to whole vectors: 169 → 172.
+const QP: usize = POOL.div_ceil(4) * 4;
+/// Vectors of windows per channel, 43.
+const NV: usize = QP / 4;
+/// Whole vectors of windows per channel (42) and the windows left over (1).
+const FULL: usize = POOL / 4;
+const TAIL: usize = POOL % 4;
+/// Window-offset planes: (r, s) in 0..4 × 0..4, where a 2×2 window and a 3×3 kernel reach.
+const PLANES: usize = (K + 1) * (K + 1);
+const _: () = assert!(K == 3 && 2 * PH + 2 <= H && 2 * PW + 2 <= W && QP == 4 * NV);
+
+/// The generic fused forward; `drop` = (generator, p) applies dropout (no draws when p = 0).
+pub(super) fn conv_forward<V: Lanes>(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    drop: Option<(&mut Rng, f32)>,
     pooled: &mut [f32],
     argmax: &mut [u8],
 ) {
@@ -54,84 +143,125 @@ pub fn conv_relu_pool_forward(
         n * oc_n * POOL,
         "argmax must be (N, OC, PH, PW)"
     );
+    // The generator is copied into a local so its state stays in registers, and written back.
+    let (mut rng_local, p, scale, outer) = match drop {
+        Some((r, p)) if p != 0.0 => {
+            assert!(
+                (0.0..1.0).contains(&p),
+                "dropout p must be in [0, 1), got {p}"
+            );
+            (Some(r.clone()), p, 1.0 / (1.0 - p), Some(r))
+        }
+        _ => (None, 0.0, 1.0, None),
+    };
     if n == 0 || oc_n == 0 {
-        return; // chunks_exact(0) would panic; there is nothing to write anyway
+        return; // chunks_exact(0) would panic; there is nothing to write (or draw) anyway
     }
     let plane = oc_n * POOL;
-    let mut xp = [0.0f32; H * S]; // (H, S): the image, each row zero-padded from W to S
+    let mut win = [0.0f32; PLANES * QP]; // (4, 4, QP): window-offset planes, tails stay 0
+    let mut z = [0.0f32; 4 * QP]; // (4, QP): the conv value of each window cell
+    let mut u = [0.0f32; QP]; // (QP): this channel's dropout draws, one per window
     for ((img, pl), am) in x
         .chunks_exact(IMG)
         .zip(pooled.chunks_exact_mut(plane))
         .zip(argmax.chunks_exact_mut(plane))
     {
-        for (dst, src) in xp.chunks_exact_mut(S).zip(img.chunks_exact(W)) {
-            dst[..W].copy_from_slice(src);
-        }
+        window_planes(img, &mut win);
         for (((wk, &bias), plc), amc) in w
             .chunks_exact(K * K)
             .zip(b)
             .zip(pl.chunks_exact_mut(POOL))
             .zip(am.chunks_exact_mut(POOL))
         {
-            let wk: &[f32; K * K] = wk.try_into().unwrap();
-            for (py, (prow, arow)) in plc
-                .chunks_exact_mut(PW)
-                .zip(amc.chunks_exact_mut(PW))
-                .enumerate()
-            {
-                let top = conv_row(&xp, 2 * py, wk, bias); // (RW) conv row 2py
-                let bot = conv_row(&xp, 2 * py + 1, wk, bias); // (RW) conv row 2py+1
-                for (px, (p, a)) in prow.iter_mut().zip(arow.iter_mut()).enumerate() {
-                    let c = 2 * px;
-                    // Strict `>` in window order: ties go to the first cell, as in the twin.
-                    let (mut best, mut arg) = (top[c], 0u8);
-                    if top[c + 1] > best {
-                        (best, arg) = (top[c + 1], 1);
+            let wv: [V; K * K] = core::array::from_fn(|t| V::splat(wk[t]));
+            let bv = V::splat(bias);
+            // Pass 1: the conv, one cell at a time over all windows (few live registers).
+            // The channel's 169 dropout draws ride along, one per vector, in window order
+            // (QP = 4·NV slots: draw q is made at cell q / NV, vector q % NV).
+            for (cell, zc) in z.chunks_exact_mut(QP).enumerate() {
+                let (dy, dx) = (cell >> 1, cell & 1);
+                for (v, i) in (0..QP).step_by(4).enumerate() {
+                    if let Some(r) = rng_local.as_mut() {
+                        let q = cell * NV + v;
+                        if q < POOL {
+                            u[q] = r.next_f32();
+                        }
                     }
-                    if bot[c] > best {
-                        (best, arg) = (bot[c], 2);
+                    let mut acc = bv;
+                    for ky in 0..K {
+                        for kx in 0..K {
+                            let plane = (dy + ky) * (K + 1) + dx + kx;
+                            acc = acc.add(wv[ky * K + kx].mul(V::load(&win, plane * QP + i)));
+                        }
                     }
-                    if bot[c + 1] > best {
-                        (best, arg) = (bot[c + 1], 3);
-                    }
-                    *p = if best > 0.0 { best } else { 0.0 };
-                    *a = arg;
+                    acc.store(&mut zc[i..i + 4]);
+                }
+            }
+            // Pass 2: 2×2 max-pool with argmax, ReLU, dropout mask; one store each.
+            for v in 0..FULL {
+                let i = 4 * v;
+                let c = [
+                    V::load(&z, i),
+                    V::load(&z, QP + i),
+                    V::load(&z, 2 * QP + i),
+                    V::load(&z, 3 * QP + i),
+                ];
+                let (mut best, arg) = V::pool(c);
+                if rng_local.is_some() {
+                    best = best.mul(V::keep(V::load(&u, i), p, scale));
+                }
+                best.store(&mut plc[i..i + 4]);
+                V::store_arg(arg, &mut amc[i..i + 4]);
+            }
+            if TAIL > 0 {
+                let i = 4 * FULL;
+                let c = [
+                    V::load(&z, i),
+                    V::load(&z, QP + i),
+                    V::load(&z, 2 * QP + i),
+                    V::load(&z, 3 * QP + i),
+                ];
+                let (mut best, arg) = V::pool(c);
+                if rng_local.is_some() {
+                    best = best.mul(V::keep(V::load(&u, i), p, scale));
+                }
+                best.store(&mut plc[i..POOL]);
+                V::store_arg(arg, &mut amc[i..POOL]);
+            }
+        }
+    }
+    if let (Some(outer), Some(local)) = (outer, rng_local) {
+        *outer = local;
+    }
+}
+
+/// Gathers one image (H, W) into the 16 window-offset planes:
+/// `win[(r·4 + s)·QP + py·PW + px] = x[2py + r, 2px + s]`. Plane tails (q ≥ 169) are left
+/// as they are (zero).
+#[inline(always)]
+fn window_planes(img: &[f32], win: &mut [f32; PLANES * QP]) {
+    for r in 0..K + 1 {
+        for s in 0..K + 1 {
+            let plane = &mut win[(r * (K + 1) + s) * QP..][..POOL];
+            for (py, dst) in plane.chunks_exact_mut(PW).enumerate() {
+                let row = &img[(2 * py + r) * W + s..][..2 * PW - 1];
+                for (px, d) in dst.iter_mut().enumerate() {
+                    *d = row[2 * px];
                 }
             }
         }
     }
 }
 
-/// One conv output row y, RW columns: `bias + Σ_{ky} Σ_{kx} w[ky,kx]·xp[y+ky, x+kx]`, summed in
-/// that order (the scalar twin's), vectorised over x.
-#[inline(always)]
-fn conv_row(xp: &[f32; H * S], y: usize, wk: &[f32; K * K], bias: f32) -> [f32; RW] {
-    let mut acc = [bias; RW];
-    for ky in 0..K {
-        let row: &[f32; S] = xp[(y + ky) * S..(y + ky + 1) * S].try_into().unwrap();
-        for kx in 0..K {
-            let wv = wk[ky * K + kx];
-            let src: &[f32; RW] = row[kx..kx + RW].try_into().unwrap();
-            for (a, &v) in acc.iter_mut().zip(src) {
-                *a += wv * v;
-            }
-        }
-    }
-    acc
-}
+// ---- conv weight gradient ----------------------------------------------------------------
 
-/// Fused conv → ReLU → max-pool, backward to the conv parameters (no dx: first layer).
-/// See `scalar::conv_relu_pool_backward_weights`.
-///
-/// Sparse: each pooled cell sends its gradient to the one conv cell that won its window, so
-/// the work is PH·PW = 169 patches per channel and image instead of the dense OH·OW = 676.
-/// Each K×K patch is read as K rows of 4 floats from a zero-padded copy of the image (the 4th
-/// lane is junk and discarded), so one cell costs three 4-wide multiply-adds. Cells whose
-/// `dpre` is zero (ReLU off, dropped) are *not* skipped: whether a cell is zero is a coin
-/// flip the CPU cannot predict, and the mispredicted branch cost three times more than the
-/// arithmetic it saved (measured). The per-channel sums stay in registers across the image and
-/// are added to `dw` once per image.
-pub fn conv_relu_pool_backward_weights(
+/// Row stride of the zero-padded private copy of one image: a patch row is read 4 floats
+/// wide from column ≤ 25, so rows need ≥ 29 floats; 32 is the next round number.
+const S: usize = 32;
+const _: () = assert!(K <= 4 && 2 * (PW - 1) + 1 + 4 <= S);
+
+/// The generic sparse conv weight gradient.
+pub(super) fn conv_backward<V: Lanes>(
     x: &[f32],
     argmax: &[u8],
     dpre: &[f32],
@@ -167,24 +297,23 @@ pub fn conv_relu_pool_backward_weights(
             .zip(am.chunks_exact(POOL))
             .zip(dp.chunks_exact(POOL))
         {
-            let mut gw = [[0.0f32; 4]; K]; // (K, 4): this channel's dw from this image, lane 3 junk
+            let mut gw = [V::splat(0.0); K]; // (K, 4): this channel's dw from this image
             let mut gb = 0.0f32;
             for (py, (arow, drow)) in amc.chunks_exact(PW).zip(dpc.chunks_exact(PW)).enumerate() {
                 for (px, (&a, &g)) in arow.iter().zip(drow).enumerate() {
                     let a = a as usize & 3; // argmax is 0..=3 by contract; the mask keeps it so
                     let base = (2 * py + (a >> 1)) * S + 2 * px + (a & 1);
-                    let patch = &xp[base..base + (K - 1) * S + 4]; // K rows of the padded image
+                    let patch: &[f32; (K - 1) * S + 4] =
+                        xp[base..base + (K - 1) * S + 4].try_into().unwrap();
+                    let gv = V::splat(g);
                     for (ky, acc) in gw.iter_mut().enumerate() {
-                        let r: &[f32; 4] = patch[ky * S..ky * S + 4].try_into().unwrap();
-                        for l in 0..4 {
-                            acc[l] += g * r[l];
-                        }
+                        *acc = acc.add(gv.mul(V::load(patch, ky * S)));
                     }
                     gb += g;
                 }
             }
-            for (drow, acc) in dwk.chunks_exact_mut(K).zip(&gw) {
-                for (d, &v) in drow.iter_mut().zip(acc) {
+            for (drow, acc) in dwk.chunks_exact_mut(K).zip(gw) {
+                for (d, v) in drow.iter_mut().zip(acc.to_array()) {
                     *d += v;
                 }
             }
@@ -193,10 +322,15 @@ pub fn conv_relu_pool_backward_weights(
     }
 }
 
-/// Dense forward: x (N, IN), w (OUT, IN), b (OUT) → out (N, OUT). See `scalar::dense_forward`.
-///
-/// One dot product of two contiguous IN-long rows per output, with an [`L`]-lane accumulator.
-pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
+// ---- dense -------------------------------------------------------------------------------
+
+/// Width of the dense dot product's accumulator: 16 lanes = four independent vectors, enough
+/// to hide the add latency. 5408 = 338·16, so the model has no tail.
+const L: usize = 16;
+
+/// Dense forward, two samples per pass over w: `out = b + dot(x, w_row)`, the dot product as
+/// in [`dot_finish`].
+pub(super) fn dense_fwd<V: Lanes>(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
     let (in_n, out_n) = dense_dims(w, b);
     assert_eq!(x.len(), n * in_n, "x must be (N, IN)");
     assert_eq!(out.len(), n * out_n, "out must be (N, OUT)");
@@ -208,48 +342,59 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32])
             .for_each(|r| r.copy_from_slice(b));
         return;
     }
-    for (xr, or) in x.chunks_exact(in_n).zip(out.chunks_exact_mut(out_n)) {
+    let body = in_n / L * L;
+    let mut xs = x.chunks_exact(2 * in_n);
+    let mut outs = out.chunks_exact_mut(2 * out_n);
+    for (x2, o2) in xs.by_ref().zip(outs.by_ref()) {
+        let (x0, x1) = x2.split_at(in_n);
+        let (o0, o1) = o2.split_at_mut(out_n);
+        for (o, (wr, &bo)) in w.chunks_exact(in_n).zip(b).enumerate() {
+            let mut a0 = [V::splat(0.0); 4];
+            let mut a1 = [V::splat(0.0); 4];
+            for i in (0..body).step_by(L) {
+                for j in 0..4 {
+                    let wv = V::load(wr, i + 4 * j);
+                    a0[j] = a0[j].add(V::load(x0, i + 4 * j).mul(wv));
+                    a1[j] = a1[j].add(V::load(x1, i + 4 * j).mul(wv));
+                }
+            }
+            o0[o] = bo + dot_finish(a0, &x0[body..], &wr[body..]);
+            o1[o] = bo + dot_finish(a1, &x1[body..], &wr[body..]);
+        }
+    }
+    for (xr, or) in xs
+        .remainder()
+        .chunks_exact(in_n)
+        .zip(outs.into_remainder().chunks_exact_mut(out_n))
+    {
         for ((wr, &bo), o) in w.chunks_exact(in_n).zip(b).zip(or.iter_mut()) {
-            *o = bo + dot(xr, wr);
+            let mut a = [V::splat(0.0); 4];
+            for i in (0..body).step_by(L) {
+                for (j, a) in a.iter_mut().enumerate() {
+                    *a = a.add(V::load(xr, i + 4 * j).mul(V::load(wr, i + 4 * j)));
+                }
+            }
+            *o = bo + dot_finish(a, &xr[body..], &wr[body..]);
         }
     }
 }
 
-/// Σ a[i]·b[i] with [`L`] independent partial sums, a scalar tail, and a fixed pairwise
-/// reduction of the lanes (deterministic, and a little more accurate than one running sum).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; L];
-    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
-    let (ta, tb) = (ca.remainder(), cb.remainder());
-    for (pa, pb) in ca.zip(cb) {
-        let pa: &[f32; L] = pa.try_into().unwrap();
-        let pb: &[f32; L] = pb.try_into().unwrap();
-        for i in 0..L {
-            acc[i] += pa[i] * pb[i];
-        }
-    }
+/// Finishes a dot product: the 16 partial sums (lane l of vector j holds the terms
+/// i ≡ 4j + l mod 16) are reduced pairwise (16 → 8 → 4 → 2 → 1: vectors 0+2, 1+3, then 0+1,
+/// then lanes 0+2, 1+3, then 0+1), and the tail (a serial sum from 0) is added last.
+#[inline(always)]
+fn dot_finish<V: Lanes>(a: [V; 4], ta: &[f32], tb: &[f32]) -> f32 {
     let mut tail = 0.0f32;
     for (p, q) in ta.iter().zip(tb) {
         tail += p * q;
     }
-    let mut width = L;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            acc[i] += acc[i + width];
-        }
-    }
-    acc[0] + tail
+    let v = a[0].add(a[2]).add(a[1].add(a[3])).to_array();
+    ((v[0] + v[2]) + (v[1] + v[3])) + tail
 }
 
-/// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN), overwritten.
-/// See `scalar::dense_backward_input`.
-///
-/// Written as OUT passes of `dx_row += g·w_row` (axpy over contiguous rows) rather than one
-/// strided dot product per input: the dx row (21 KB in the model) stays in L1 and each pass
-/// vectorises fully. Same summation order as the twin (o = 0, 1, ...).
-pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
+/// Dense backward to the input, blocked over IN: for each 16-float block, every sample's
+/// `dx = Σ_o dout[n,o]·w[o]` (o = 0, 1, ..., from 0) while the block of w stays in L1.
+pub(super) fn dense_bwd_input<V: Lanes>(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
     let out_n = dout.len().checked_div(n).unwrap_or(0); // OUT; 0 for an empty batch
     assert_eq!(dout.len(), n * out_n, "dout must be (N, OUT)");
     if n == 0 {
@@ -262,39 +407,103 @@ pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
     if in_n == 0 {
         return;
     }
-    for (dxr, dr) in dx.chunks_exact_mut(in_n).zip(dout.chunks_exact(out_n)) {
-        dxr.fill(0.0);
+    let body = in_n / L * L;
+    for i in (0..body).step_by(L) {
+        for (dr, dxr) in dout.chunks_exact(out_n).zip(dx.chunks_exact_mut(in_n)) {
+            let mut acc = [V::splat(0.0); 4];
+            for (wr, &g) in w.chunks_exact(in_n).zip(dr) {
+                let gv = V::splat(g);
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = a.add(gv.mul(V::load(wr, i + 4 * j)));
+                }
+            }
+            for (j, a) in acc.iter().enumerate() {
+                a.store(&mut dxr[i + 4 * j..i + 4 * j + 4]);
+            }
+        }
+    }
+    for (dr, dxr) in dout.chunks_exact(out_n).zip(dx.chunks_exact_mut(in_n)) {
+        let tail = &mut dxr[body..];
+        tail.fill(0.0);
         for (wr, &g) in w.chunks_exact(in_n).zip(dr) {
-            for (d, &wv) in dxr.iter_mut().zip(wr) {
+            for (d, &wv) in tail.iter_mut().zip(&wr[body..]) {
                 *d += g * wv;
             }
         }
     }
 }
 
-/// Dense backward to the parameters: x (N, IN), dout (N, OUT) → dw (OUT, IN) +=, db (OUT) +=.
-/// See `scalar::dense_backward_weights`.
-///
-/// Per sample, OUT axpys `dw_row += g·x_row` over contiguous rows; same order as the twin.
-pub fn dense_backward_weights(x: &[f32], dout: &[f32], n: usize, dw: &mut [f32], db: &mut [f32]) {
+/// Dense backward to the parameters, blocked over IN: for each 16-float block and each pair
+/// of outputs, the block of dw is loaded into registers, every sample's `g·x` is added in
+/// sample order, and it is stored once.
+pub(super) fn dense_bwd_weights<V: Lanes>(
+    x: &[f32],
+    dout: &[f32],
+    n: usize,
+    dw: &mut [f32],
+    db: &mut [f32],
+) {
     let (in_n, out_n) = dense_dims(dw, db);
     assert_eq!(x.len(), n * in_n, "x must be (N, IN)");
     assert_eq!(dout.len(), n * out_n, "dout must be (N, OUT)");
     if n == 0 {
         return;
     }
+    for dr in dout.chunks_exact(out_n) {
+        db.iter_mut().zip(dr).for_each(|(d, &g)| *d += g);
+    }
     if in_n == 0 {
-        for dr in dout.chunks_exact(out_n) {
-            db.iter_mut().zip(dr).for_each(|(d, &g)| *d += g);
-        }
         return;
     }
-    for (xr, dr) in x.chunks_exact(in_n).zip(dout.chunks_exact(out_n)) {
-        for ((dwr, dbo), &g) in dw.chunks_exact_mut(in_n).zip(db.iter_mut()).zip(dr) {
-            for (d, &xv) in dwr.iter_mut().zip(xr) {
+    let body = in_n / L * L;
+    let mut rows = dw.chunks_exact_mut(2 * in_n);
+    let mut o = 0;
+    for r2 in rows.by_ref() {
+        let (r0, r1) = r2.split_at_mut(in_n);
+        for i in (0..body).step_by(L) {
+            let mut a0: [V; 4] = core::array::from_fn(|j| V::load(r0, i + 4 * j));
+            let mut a1: [V; 4] = core::array::from_fn(|j| V::load(r1, i + 4 * j));
+            for (xr, dr) in x.chunks_exact(in_n).zip(dout.chunks_exact(out_n)) {
+                let (g0, g1) = (V::splat(dr[o]), V::splat(dr[o + 1]));
+                for j in 0..4 {
+                    let xv = V::load(xr, i + 4 * j);
+                    a0[j] = a0[j].add(g0.mul(xv));
+                    a1[j] = a1[j].add(g1.mul(xv));
+                }
+            }
+            for j in 0..4 {
+                a0[j].store(&mut r0[i + 4 * j..i + 4 * j + 4]);
+                a1[j].store(&mut r1[i + 4 * j..i + 4 * j + 4]);
+            }
+        }
+        for (xr, dr) in x.chunks_exact(in_n).zip(dout.chunks_exact(out_n)) {
+            for (r, g) in [(&mut *r0, dr[o]), (&mut *r1, dr[o + 1])] {
+                for (d, &xv) in r[body..].iter_mut().zip(&xr[body..]) {
+                    *d += g * xv;
+                }
+            }
+        }
+        o += 2;
+    }
+    let r0 = rows.into_remainder();
+    if !r0.is_empty() {
+        for i in (0..body).step_by(L) {
+            let mut a0: [V; 4] = core::array::from_fn(|j| V::load(r0, i + 4 * j));
+            for (xr, dr) in x.chunks_exact(in_n).zip(dout.chunks_exact(out_n)) {
+                let g0 = V::splat(dr[o]);
+                for (j, a) in a0.iter_mut().enumerate() {
+                    *a = a.add(g0.mul(V::load(xr, i + 4 * j)));
+                }
+            }
+            for (j, a) in a0.iter().enumerate() {
+                a.store(&mut r0[i + 4 * j..i + 4 * j + 4]);
+            }
+        }
+        for (xr, dr) in x.chunks_exact(in_n).zip(dout.chunks_exact(out_n)) {
+            let g = dr[o];
+            for (d, &xv) in r0[body..].iter_mut().zip(&xr[body..]) {
                 *d += g * xv;
             }
-            *dbo += g;
         }
     }
 }

@@ -1,15 +1,36 @@
 //! The hot loops of the CNN, on plain slices: the contract every implementation keeps.
 //!
-//! Five kernels carry nearly all of the ~0.8 MFLOP a training sample costs. Each exists twice
-//! with the *same signature*: [`scalar`] is the obviously-correct oracle (straight index loops,
-//! never deleted, never optimised) and [`fast`] is the portable version written so that LLVM
-//! auto-vectorises it (contiguous inner loops, fixed-size chunks, no bounds checks in the hot
-//! loop). A later `simd128.rs` with `core::arch::wasm32` intrinsics will be a third twin.
-//! [`active`] names the implementation the model calls; `tests/kernels.rs` ties the twins
-//! together on odd sizes through one generic comparison.
+//! Six kernels carry nearly all of the ~1.1 MFLOP a training sample costs: the fused
+//! conv → ReLU → max-pool forward (alone for evaluation, and with dropout drawn in the same
+//! pass for training), the conv weight gradient, and the dense forward and two backwards.
+//! Each exists in every implementation with the *same signature*:
 //!
-//! What this module deliberately does not do: allocate on the heap, draw random numbers,
-//! apply dropout, or know about the loss. Those live in `nn/` and `model.rs`.
+//! * [`scalar`]: the obviously-correct oracle (straight index loops, never deleted, never
+//!   optimised);
+//! * [`fast`]: each kernel written once over a four-lane vector ([`lanes::Lanes`]), laid out
+//!   for the cache, and instantiated with portable `[f32; 4]` (SSE2 natively);
+//! * `simd128` (wasm32 with `+simd128` only): the same generic kernels instantiated with
+//!   `core::arch::wasm32::v128` intrinsics.
+//!
+//! [`active`] names the implementation the model calls. `tests/kernels.rs` ties the twins
+//! together on odd sizes through one generic comparison, natively and in the browser.
+//!
+//! # Determinism across targets
+//!
+//! `fast` and `simd128` run the same lane operations (exactly rounded adds, multiplies,
+//! compares and selects; no fused multiply-add, no reassociation) in the same order, so
+//! they agree bit for bit, and native training equals wasm training to the last bit
+//! (`tests/web.rs` compares wasm runs with golden values written by the native build).
+//! Against the scalar oracle: the fused forward (pooled, argmax, dropout), the conv weight
+//! gradient's per-cell terms and both dense backwards sum in the oracle's order
+//! (bit-identical); the conv weight gradient adds each image's sum once, and the dense
+//! forward's dot product uses 16 partial sums, so those two differ from the oracle in the
+//! last bits (a fixed order all the same).
+//!
+//! What this module deliberately does not do: allocate on the heap (except the benchmark
+//! helpers [`check`] and [`profile`], which no training step calls), own a random
+//! generator (the dropout kernel draws from the caller's), or know about the loss. Those
+//! live in `nn/` and `model.rs`.
 //!
 //! # Shapes and layouts
 //!
@@ -30,25 +51,50 @@
 //! | dense b | (OUT)              |                                                          |
 //! | logits  | (N, OUT)           |                                                          |
 //!
-//! # Conventions shared by both twins
+//! # Conventions shared by every implementation
 //!
 //! * Outputs (`pooled`, `argmax`, `out`, `dx`) are **overwritten**. Parameter gradients
 //!   (`dw`, `db`) are **accumulated** (`+=`), so a batch processed in chunks adds up.
 //! * The fused forward sums each conv output as `bias + Σ_{ky} Σ_{kx} w·x` in exactly that
 //!   order in both twins, so `pooled` and `argmax` agree bit for bit; a pooling tie goes to
 //!   the first window cell in order (0,0), (0,1), (1,0), (1,1).
+//! * The dropout forward draws one `rng.next_f32()` per pooled unit in buffer order and keeps
+//!   the unit (times 1/(1 − p)) iff the draw is ≥ p, exactly as `nn::dropout::forward_inplace`
+//!   after the plain forward; p = 0 draws nothing.
 //! * Kernels assert their slice lengths (they are an internal API) and never panic otherwise.
 //! * Everything runs in a fixed order: same inputs, bit-identical outputs.
 
 pub mod check;
-pub mod profile;
 pub mod fast;
+pub mod lanes;
+pub mod profile;
 pub mod scalar;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd128;
+#[cfg(target_arch = "x86_64")]
+pub mod sse2;
 
-/// The implementation `nn/` and the model call. Switched here, and only here, when a faster
-/// twin (e.g. wasm `simd128`) exists for the target.
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
 pub use fast as active;
+/// The implementation `nn/` and the model call: `simd128` in wasm with SIMD, `sse2` on
+/// x86_64, the portable `fast` everywhere else. Switched here, and only here.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use fast as active;
+#[cfg(target_arch = "x86_64")]
+pub use sse2 as active;
+
 /// The name of [`active`], for benchmark reports.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub const ACTIVE_NAME: &str = "fast";
+#[cfg(target_arch = "x86_64")]
+pub const ACTIVE_NAME: &str = "sse2";
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
 pub const ACTIVE_NAME: &str = "fast";
 
 /// Input image height.

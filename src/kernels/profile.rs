@@ -3,8 +3,9 @@
 //! `performance.now()`). Used for the per-kernel rows of `make bench`.
 //!
 //! The work per call is exactly what `Model::train_batch` does for a chunk of `n` samples:
-//! the fused conv forward, dropout, dense forward, dense backward to weights and input, the
-//! dropout∘ReLU backward, and the conv weight gradient. Inputs are fixed pseudo-random
+//! the fused conv+dropout forward, dense forward, dense backward to weights and input, the
+//! dropout∘ReLU backward, and the conv weight gradient; plus the conv forward without
+//! dropout, which evaluation runs instead (not part of the training total). Inputs are fixed pseudo-random
 //! parameters and real images. Allocates its buffers once, before timing.
 
 use super::{active, K, POOL};
@@ -13,8 +14,8 @@ use crate::rng::Rng;
 
 /// The kernels timed by [`per_kernel`], in pipeline order.
 pub const NAMES: [&str; 7] = [
-    "conv+relu+pool forward",
-    "dropout forward",
+    "conv+relu+pool forward (evaluation)",
+    "conv+relu+pool+dropout forward",
     "dense forward",
     "dense backward (weights)",
     "dense backward (input)",
@@ -22,8 +23,11 @@ pub const NAMES: [&str; 7] = [
     "conv weight gradient",
 ];
 
-/// Milliseconds per call of each kernel in [`NAMES`] on `x` (n, 784), the median of `rounds`
-/// rounds of `reps` calls each. `clock` returns milliseconds from any origin.
+/// Which rows of [`NAMES`] a training step runs (all but the evaluation forward).
+pub const IN_TRAINING: [bool; 7] = [false, true, true, true, true, true, true];
+
+/// Milliseconds per call of each kernel in [`NAMES`] on `x` (n, 784), the fastest of `rounds`
+/// rounds of `reps` calls each (the minimum: on a shared machine, the round least disturbed). `clock` returns milliseconds from any origin.
 pub fn per_kernel(
     x: &[f32],
     n: usize,
@@ -37,7 +41,9 @@ pub fn per_kernel(
     let mut rng = Rng::new(5);
     let w: Vec<f32> = (0..OC * K * K).map(|_| rng.uniform(-0.3, 0.3)).collect();
     let b: Vec<f32> = (0..OC).map(|_| rng.uniform(-0.3, 0.3)).collect();
-    let dw: Vec<f32> = (0..OUT * hidden).map(|_| rng.uniform(-0.05, 0.05)).collect();
+    let dw: Vec<f32> = (0..OUT * hidden)
+        .map(|_| rng.uniform(-0.05, 0.05))
+        .collect();
     let db: Vec<f32> = (0..OUT).map(|_| rng.uniform(-0.1, 0.1)).collect();
     let dout: Vec<f32> = (0..n * OUT).map(|_| rng.uniform(-0.1, 0.1)).collect();
     let mut h = vec![0f32; n * hidden]; // (N, OC, PH, PW)
@@ -48,12 +54,11 @@ pub fn per_kernel(
     let mut gb = vec![0f32; OUT];
     let mut cw = vec![0f32; OC * K * K];
     let mut cb = vec![0f32; OC];
-    active::conv_relu_pool_forward(x, &w, &b, n, &mut h, &mut am);
-    let pooled = h.clone();
+    active::conv_relu_pool_dropout_forward(x, &w, &b, n, &mut rng, 0.25, &mut h, &mut am);
 
     let mut time = |f: &mut dyn FnMut()| -> f64 {
         f();
-        let mut v: Vec<f64> = (0..rounds.max(1))
+        (0..rounds.max(1))
             .map(|_| {
                 let t = clock();
                 for _ in 0..reps {
@@ -61,23 +66,18 @@ pub fn per_kernel(
                 }
                 (clock() - t) / reps as f64
             })
-            .collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
+            .fold(f64::INFINITY, f64::min)
     };
     let mut out = [0.0; 7];
     out[0] = time(&mut || active::conv_relu_pool_forward(x, &w, &b, n, &mut h, &mut am));
-    // Dropout works in place, so each call first restores its input; the copy is timed
-    // alone and taken off.
-    let copy = time(&mut || h.copy_from_slice(&pooled));
     out[1] = time(&mut || {
-        h.copy_from_slice(&pooled);
-        dropout::forward_inplace(&mut rng, 0.25, &mut h)
-    }) - copy;
+        active::conv_relu_pool_dropout_forward(x, &w, &b, n, &mut rng, 0.25, &mut h, &mut am)
+    });
     out[2] = time(&mut || active::dense_forward(&h, &dw, &db, n, &mut logits));
     out[3] = time(&mut || active::dense_backward_weights(&h, &dout, n, &mut gw, &mut gb));
     out[4] = time(&mut || active::dense_backward_input(&dw, &dout, n, &mut dh));
     out[5] = time(&mut || dropout::backward_through_relu(&h, 0.25, &mut dh));
-    out[6] = time(&mut || active::conv_relu_pool_backward_weights(x, &am, &dh, n, &mut cw, &mut cb));
+    out[6] =
+        time(&mut || active::conv_relu_pool_backward_weights(x, &am, &dh, n, &mut cw, &mut cb));
     out
 }

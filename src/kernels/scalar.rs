@@ -6,6 +6,7 @@
 //! contract); every function here has a twin with the same signature in `fast.rs`.
 
 use super::{IMG, K, OH, OW, PH, POOL, PW, W};
+use crate::rng::Rng;
 
 /// Fused conv → ReLU → 2×2 max-pool, forward.
 ///
@@ -67,6 +68,36 @@ pub fn conv_relu_pool_forward(
                 }
             }
         }
+    }
+}
+
+/// Fused conv → ReLU → 2×2 max-pool → inverted dropout, forward: [`conv_relu_pool_forward`],
+/// then each pooled unit, in buffer order, is multiplied by 1/(1 − p) if the next draw
+/// `u = rng.next_f32()` is ≥ p and by 0 otherwise: exactly `nn::dropout::forward_inplace`
+/// applied to `pooled` (same draws, same order, same products). No draws when p = 0.
+#[allow(clippy::too_many_arguments)] // the fused forward's contract plus the generator and p
+pub fn conv_relu_pool_dropout_forward(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    rng: &mut Rng,
+    p: f32,
+    pooled: &mut [f32],
+    argmax: &mut [u8],
+) {
+    conv_relu_pool_forward(x, w, b, n, pooled, argmax);
+    if p == 0.0 {
+        return;
+    }
+    assert!(
+        (0.0..1.0).contains(&p),
+        "dropout p must be in [0, 1), got {p}"
+    );
+    let scale = 1.0 / (1.0 - p);
+    for v in pooled.iter_mut() {
+        let keep = if rng.next_f32() >= p { 1.0 } else { 0.0 };
+        *v *= keep * scale;
     }
 }
 

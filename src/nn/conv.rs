@@ -16,6 +16,7 @@
 //! `Conv2d.weight`; b (OC); out (N, OC, OH, OW).
 
 use crate::kernels::{active, IMG, K, OH, OW, W};
+use crate::rng::Rng;
 
 /// Forward: out[n,oc,y,x] = b[oc] + Σ_{ky,kx} w[oc,ky,kx]·x[n, y+ky, x+kx].
 ///
@@ -93,6 +94,25 @@ pub fn forward_relu_pool(
     argmax: &mut [u8],
 ) {
     active::conv_relu_pool_forward(x, w, b, n, pooled, argmax);
+}
+
+/// [`forward_relu_pool`] with inverted dropout drawn in the same pass: each pooled unit, in
+/// buffer order, is kept (times 1/(1 − p)) iff the next `rng.next_f32()` is ≥ p, else zeroed.
+/// Equal, draws included, to [`forward_relu_pool`] followed by
+/// [`crate::nn::dropout::forward_inplace`]; fused so the generator's latency hides behind the
+/// conv arithmetic and `pooled` is written once.
+#[allow(clippy::too_many_arguments)]
+pub fn forward_relu_pool_dropout(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    rng: &mut Rng,
+    p: f32,
+    pooled: &mut [f32],
+    argmax: &mut [u8],
+) {
+    active::conv_relu_pool_dropout_forward(x, w, b, n, rng, p, pooled, argmax);
 }
 
 /// Fused backward to the parameters. `dpre` (N, OC, PH, PW) is the loss gradient w.r.t. the

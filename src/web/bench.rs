@@ -5,9 +5,11 @@
 //! and the SGD update of the article's CNN, dropout 0.25) on consecutive batches of the
 //! 8,000-digit training split, after checking the active kernels against their scalar twins
 //! on the first batch: a number is only reported for kernels that are right.
-//! `benchEval(reps, images, labels)` times evaluation of the 2,000 test digits. Both return a
-//! small JSON object (fields below) and throw on bad data; neither keeps state between
-//! calls, so each call parses the data again (outside the timed part).
+//! `benchEval(reps, images, labels)` times evaluation of the 2,000 test digits, and
+//! `benchKernels(batch, reps, images, labels)` each kernel of one training chunk alone
+//! (`kernels::profile`). Each returns a small JSON value (fields below) and throws on bad
+//! input; none keeps state between calls, so each call parses the data again (outside the
+//! timed part).
 //!
 //! The clock is `performance.now()` of the calling global (window or worker), read through
 //! `js_sys` so that no DOM binding is needed; everything timed is core code. FLOP counts are
@@ -174,21 +176,35 @@ pub fn bench_eval(reps: u32, images: &[u8], labels: &[u8]) -> Result<String, JsE
 }
 
 /// `benchKernels(batch, reps, images, labels)`: milliseconds per call of each kernel of one
-/// chunk of `batch` (≤ 64) training samples, `[{"kernel", "ms"}]` in pipeline order (see
-/// `kernels::profile`).
+/// chunk of `batch` (≤ 64) training samples, `[{"kernel", "ms", "training"}]` in pipeline
+/// order, `training` false for the evaluation-only row (see `kernels::profile`).
 #[wasm_bindgen(js_name = benchKernels)]
-pub fn bench_kernels(batch: u32, reps: u32, images: &[u8], labels: &[u8]) -> Result<String, JsError> {
+pub fn bench_kernels(
+    batch: u32,
+    reps: u32,
+    images: &[u8],
+    labels: &[u8],
+) -> Result<String, JsError> {
     install_panic_hook();
     if batch == 0 || batch > 64 || reps == 0 || reps > 100_000 {
-        return Err(JsError::new("benchKernels: batch must be 1 to 64 and reps 1 to 100000"));
+        return Err(JsError::new(
+            "benchKernels: batch must be 1 to 64 and reps 1 to 100000",
+        ));
     }
     let split = load(images, labels)?;
     let n = batch as usize;
-    let ms = kernels::profile::per_kernel(&split.train.images[..n * INPUT], n, reps as usize, 5, &mut now_ms);
+    let ms = kernels::profile::per_kernel(
+        &split.train.images[..n * INPUT],
+        n,
+        reps as usize,
+        5,
+        &mut now_ms,
+    );
     let rows: Vec<serde_json::Value> = kernels::profile::NAMES
         .iter()
         .zip(ms)
-        .map(|(k, ms)| serde_json::json!({"kernel": k, "ms": ms}))
+        .zip(kernels::profile::IN_TRAINING)
+        .map(|((k, ms), t)| serde_json::json!({"kernel": k, "ms": ms, "training": t}))
         .collect();
     to_json(&rows)
 }

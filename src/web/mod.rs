@@ -16,6 +16,8 @@
 //! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
 //! runPlans(configJson, nTrain)   paramsTable()   csvFromRuns(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
+//! experimentRuns(configJson)   drawLandscape(canvas, configJson, runsJson, optionsJson)
+//!     landscapeSummary(configJson, runsJson)                             landscape.rs
 //! ```
 //!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
@@ -31,10 +33,12 @@
 
 mod bench;
 mod chart;
+mod landscape;
 mod records;
 mod trainer;
 
 pub use chart::draw_chart;
+pub use landscape::{draw_landscape, experiment_runs, landscape_summary};
 pub use records::{RecordIn, RunIn};
 pub use trainer::{WasmTrainer, MAX_INDICES};
 

@@ -1,7 +1,9 @@
 //! The page, end to end, in a real headless Chromium driven as a person would
 //! drive it: keyboard on the sliders, clicks on the buttons, a real training
 //! run in real Web Workers, downloads, a shared link opened in a fresh page,
-//! and the page embedded in an iframe by a host page.
+//! repeats over seeds with their band, the k = 1 overlay, the critical batch
+//! size, a small landscape grid with a diverged cell, and the page embedded in
+//! an iframe by a host page.
 //!
 //! Runs against `dist/` (`make dist` first; `make test-e2e` does both), served
 //! in-process by tools/serve.mjs on a free port. Uses the system Chromium
@@ -30,7 +32,8 @@ const OUT = path.join(ROOT, "out");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 const CSV_COLUMNS =
-  "run,k,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
+  "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
+  "repeats,order,mode,grid_b,grid_lr,target," +
   "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status";
 
 let site; // temp copy of dist/ plus the embed host page
@@ -92,11 +95,20 @@ async function open(page, query = "") {
   return page;
 }
 
+/** The runs table, one object per row, read by column name (data-col). */
 async function rows(page) {
   return page.$$eval("#runs-body tr", (trs) =>
     trs.map((tr) => {
-      const cells = [...tr.children].map((c) => c.textContent.trim());
-      return { k: cells[1], batch: cells[2], lr: cells[3], epoch: cells[5], acc: cells[6], status: cells[7] };
+      const text = (col) => tr.querySelector(`[data-col="${col}"]`)?.textContent.trim();
+      return {
+        k: text("k"),
+        seed: text("seed"),
+        batch: text("batch"),
+        lr: text("lr"),
+        epoch: text("epoch"),
+        acc: text("acc"),
+        status: text("status"),
+      };
     }),
   );
 }
@@ -122,14 +134,18 @@ async function controlValues(page) {
       norm: v("norm"),
       x: document.querySelector('input[name="x"]:checked')?.value,
       log: document.getElementById("log-loss").checked,
+      overlay: document.getElementById("overlay").checked,
+      mode: document.querySelector('input[name="mode"]:checked')?.value,
+      repeats: v("repeats"),
+      order: document.querySelector('input[name="order"]:checked')?.value,
     };
   });
 }
 
-/** Fraction of the chart canvas that is not white, and whether a run colour is present. */
-async function chartInk(page, rgb = [0, 114, 178]) {
-  return page.evaluate((rgb) => {
-    const c = document.getElementById("chart");
+/** Fraction of a canvas that is not white, and how many pixels have the colour `rgb`. */
+async function chartInk(page, rgb = [0, 114, 178], id = "chart") {
+  return page.evaluate(([rgb, id]) => {
+    const c = document.getElementById(id);
     const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let ink = 0;
     let colour = 0;
@@ -138,7 +154,41 @@ async function chartInk(page, rgb = [0, 114, 178]) {
       if (Math.abs(d[i] - rgb[0]) < 12 && Math.abs(d[i + 1] - rgb[1]) < 12 && Math.abs(d[i + 2] - rgb[2]) < 12) colour++;
     }
     return { ink: ink / (d.length / 4), colour };
-  }, rgb);
+  }, [rgb, id]);
+}
+
+/** The fields of one CSV line (RFC 4180 quoting: the grid lists hold commas). */
+function csvFields(line) {
+  const out = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      out.push(field);
+      field = "";
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
+/** A hash of a canvas' pixels, to tell whether a redraw changed anything. */
+async function canvasHash(page, id) {
+  return page.evaluate((id) => {
+    const c = document.getElementById(id);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 7) h = Math.imul(h ^ d[i], 16777619);
+    return h >>> 0;
+  }, id);
 }
 
 /** Decodes a PNG in a blank page and returns its luminance standard deviation. */
@@ -328,6 +378,8 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   for (const e of epochs) {
     assert.equal(e.type, "lr-batch-playground:epoch");
     assert.equal(e.epoch, 1);
+    assert.equal(e.repeat, 0);
+    assert.ok("noiseScale" in e, "epoch message without noiseScale");
     assert.equal(e.status, "done");
     assert.ok(e.testAcc > 0.15 && e.testAcc <= 1, `accuracy ${e.testAcc}`);
     assert.ok(e.wallMs > 0);
@@ -366,7 +418,8 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal(csv.length - 1, 2, "rows = runs × epochs");
   const header = csv[0].split(",");
   for (const line of csv.slice(1)) {
-    const cells = line.split(",");
+    const cells = csvFields(line);
+    assert.equal(cells.length, header.length, line);
     const k = Number(cells[header.indexOf("k")]);
     const e = epochs.find((x) => x.k === k);
     assert.equal(Number(cells[header.indexOf("test_acc")]), e.testAcc);
@@ -520,6 +573,128 @@ test("invalid URL parameters show a notice, inject nothing, and the page still w
   assert.equal((await rows(page)).length, 3);
   await page.waitForFunction(() => window.location.search.includes("preset=adam"));
   assert.match(page.url(), /opt=adam/);
+  await page.close();
+});
+
+test("repeats over seeds: one curve with a band per k; overlay, noise scale and critical batch size", { timeout: 120_000 }, async () => {
+  const page = await open(await newPage(), "?k=1,4&repeats=2&epochs=2&train=300");
+  let r = await rows(page);
+  assert.deepEqual(r.map((x) => [x.k, x.seed, x.batch]), [["1", "1", "8"], ["1", "2", "8"], ["4", "1", "32"], ["4", "2", "32"]]);
+  assert.equal(await page.inputValue("#repeats"), "2");
+  assert.match(await page.textContent("#seeds-help"), /seeds 1, 2/);
+  assert.match(await page.textContent("#critical"), /measured live/);
+  await page.click("#run-all");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+  const epochs = await page.evaluate(() => window.__epochs);
+  assert.equal(epochs.length, 8, "4 runs × 2 epochs");
+  assert.deepEqual([...new Set(epochs.map((e) => `${e.k}:${e.repeat}`))].sort(), ["1:0", "1:1", "4:0", "4:1"]);
+  const last = (k, rep) => epochs.filter((e) => e.k === k && e.repeat === rep).at(-1);
+  assert.notEqual(last(1, 0).trainLoss, last(1, 1).trainLoss, "two seeds trained alike");
+
+  // One curve per k: the band between the two seeds is k = 1's blue at 18 % over white.
+  await page.waitForTimeout(400);
+  const band = await chartInk(page, [209, 230, 241]);
+  assert.ok(band.colour > 150, `no min–max band drawn (${band.colour} band pixels)`);
+
+  // The critical batch size: the median of every run's latest noise scale, shown under B0.
+  const noise = epochs
+    .filter((e) => e.epoch === 2 && Number.isFinite(e.noiseScale))
+    .map((e) => e.noiseScale)
+    .sort((a, b) => a - b);
+  assert.equal(noise.length, 4, "every run measured its noise scale");
+  const median = (noise[1] + noise[2]) / 2;
+  const expected = `Critical batch size ≈ ${Number(median.toPrecision(2))}.`;
+  // The text follows the runs at the next redraw (at most a quarter second later).
+  await page.waitForFunction((t) => document.getElementById("critical").textContent.startsWith(t), expected);
+  assert.ok(await page.isVisible("#crit-mark"));
+  assert.ok((await chartInk(page, [0, 114, 178], "noise-chart")).colour > 20, "the noise-scale panel has no curve");
+
+  // The overlay: a checkbox, a page key in the URL, and a visible change.
+  const before = await canvasHash(page, "chart");
+  await page.check("#overlay");
+  await page.waitForFunction(() => window.location.search.includes("overlay=1"));
+  await page.waitForTimeout(400);
+  assert.notEqual(await canvasHash(page, "chart"), before, "the overlay drew nothing");
+  assert.match(await page.textContent("#chart-caption"), /Overlay/);
+  const png = await page.screenshot({ fullPage: false, caret: "initial" });
+  await writeFile(path.join(OUT, "screenshot-seeds.png"), png);
+
+  // The link keeps the repeats (the seed list is seed … seed + repeats − 1) and the overlay.
+  await page.click("#copy-link");
+  await page.waitForFunction(() => document.getElementById("share-status").textContent !== "");
+  const link = await page.inputValue("#share-url");
+  assert.match(link, /repeats=2/);
+  assert.match(link, /overlay=1/);
+  const again = await open(await newPage(), link.slice(origin.length + 1));
+  const c = await controlValues(again);
+  assert.deepEqual([c.repeats, c.order, c.overlay, c.k], ["2", "vary", true, "1,4"]);
+  assert.deepEqual((await rows(again)).map((x) => [x.k, x.seed]), r.map((x) => [x.k, x.seed]));
+  await again.close();
+  await page.close();
+});
+
+test("a landscape grid trains every cell, marks the diverged one and draws it", { timeout: 120_000 }, async () => {
+  const page = await open(await newPage(), "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&autorun=1");
+  assert.equal(await page.getAttribute("body", "data-mode"), "landscape");
+  assert.ok(await page.isVisible("#landscape"));
+  assert.ok(!(await page.isVisible("#chart")), "the learning curves show in landscape mode");
+  assert.equal((await controlValues(page)).mode, "landscape");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+  const done = await page.evaluate(() => window.__done[0].runs);
+  assert.deepEqual(done.map((x) => [x.batch, x.lr, x.cell]), [
+    [16, 0.01, [0, 0]],
+    [16, 10, [0, 1]],
+    [256, 0.01, [1, 0]],
+    [256, 10, [1, 1]],
+  ]);
+  // Batch 16 at η = 10 blows up at once; batch 16 at η = 0.01 trains.
+  assert.equal(done[1].status, "diverged");
+  assert.equal(done[0].status, "done");
+  assert.ok(done[0].testAcc > 0.3, `batch 16, η 0.01: accuracy ${done[0].testAcc}`);
+
+  await page.waitForFunction(() => document.getElementById("grid-progress-text").textContent.startsWith("4 of 4"));
+  assert.match(await page.textContent("#grid-progress-text"), /^4 of 4 cells trained · 1 diverged/);
+  assert.equal(await page.$eval("#grid-progress", (p) => p.value), 1);
+  const grid = await page.$$eval("#grid-table tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(grid[0].slice(0, 3), ["batch \\ η", "0.01", "10"]);
+  assert.equal(grid[1][0], "16");
+  assert.equal(grid[1][2], "diverged", "the diverged cell is marked, not hidden");
+  assert.equal(grid[1][1], `${(100 * done[0].testAcc).toFixed(1)}%`);
+  const r = await rows(page);
+  assert.deepEqual(r.map((x) => [x.batch, x.lr]), [["16", "0.01"], ["16", "10"], ["256", "0.01"], ["256", "10"]]);
+  assert.match(r[1].status, /^diverged at step \d+$/);
+
+  // The picture: cells drawn, the diverged one dark, the linear rule's line orange.
+  await page.waitForTimeout(400);
+  const ink = await chartInk(page, [60, 60, 60], "landscape");
+  assert.ok(ink.ink > 0.2, `the landscape canvas is nearly empty (${ink.ink})`);
+  assert.ok(ink.colour > 500, `no diverged cell drawn (${ink.colour})`);
+  assert.ok((await chartInk(page, [213, 94, 0], "landscape")).colour > 50, "no rule line");
+  assert.match(await page.textContent("#critical"), /Critical batch size ≈ \d/);
+  assert.match(await page.textContent("#landscape-caption"), /linear rule predicts/);
+  const png = await page.screenshot({ fullPage: false, caret: "initial" });
+  await writeFile(path.join(OUT, "screenshot-landscape.png"), png);
+  await assertNotBlank(png, "landscape view");
+
+  // Loss instead of accuracy: a page key, and another picture.
+  const before = await canvasHash(page, "landscape");
+  await page.click('label[for="heat-loss"]');
+  await page.waitForFunction(() => window.location.search.includes("heat=loss"));
+  await page.waitForTimeout(400);
+  assert.notEqual(await canvasHash(page, "landscape"), before);
+  assert.equal((await page.$$eval("#grid-table tbody tr", (trs) => trs[0].children[2].textContent)), "diverged");
+
+  // The preset opens the default 6 × 6 grid for one epoch (not trained here: about
+  // 20 s on two cores); back to curves, then to the landscape from the switch, which
+  // sets a 1-epoch budget.
+  await page.click('[data-preset="landscape"]');
+  assert.equal((await rows(page)).length, 36);
+  await page.waitForFunction(() => /preset=landscape/.test(window.location.search));
+  await page.click('[data-preset="article"]');
+  assert.equal(await page.getAttribute("body", "data-mode"), "curves");
+  await page.click('label[for="mode-landscape"]');
+  await page.waitForFunction(() => /mode=landscape/.test(window.location.search) && /epochs=1(&|$)/.test(window.location.search));
+  assert.equal(await page.inputValue("#grid-epochs"), "1");
   await page.close();
 });
 

@@ -1,0 +1,186 @@
+//! The experiment's run list and the landscape view: `experimentRuns`, `drawLandscape`,
+//! `landscapeSummary`.
+//!
+//! `experimentRuns` hands the page [`Config::runs`] as is, so the page schedules exactly
+//! the runs the core and the CLI enumerate (k × repeat, or grid cell × repeat) instead of
+//! re-deriving them in JS. `drawLandscape` wraps the canvas in plotters-canvas'
+//! `CanvasBackend` and calls [`plot::draw_landscape`], the CLI's SVG code; the grid itself
+//! (means over repeats, diverged and collapsed cells, steps to the target) is
+//! [`Landscape::new`]'s. `landscapeSummary` gives the page the same grid as numbers, for
+//! its progress line and the table beside the picture.
+//!
+//! Runs come back from JS as `[{"run", "config", "repeat", "records"}]` (the
+//! [`RunIn`] mirror: `null` floats read as NaN); each run's own config says its cell
+//! through its `b0` and `lr0`. Main thread only, like `drawChart`.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+
+use super::records::RunIn;
+use super::{config_error, install_panic_hook, to_json};
+use crate::config::Config;
+use crate::landscape::Landscape;
+use crate::metrics::RunResult;
+use crate::plot::{self, HeatValue};
+
+/// Font scales outside this range give unreadable or overlapping text (as `drawChart`).
+const FONT_RANGE: std::ops::RangeInclusive<f64> = 0.25..=8.0;
+
+/// `drawLandscape`'s options. Unknown keys are an error, as in `drawChart`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsIn {
+    /// "accuracy" (default) or "loss": what the heatmap colours.
+    #[serde(default)]
+    value: Option<String>,
+    /// Font scale; default 1.
+    #[serde(default)]
+    font: Option<f64>,
+}
+
+/// The config and the runs of a landscape call, both parsed; `what` names the function
+/// in error messages.
+fn grid(what: &str, config_json: &str, runs_json: &str) -> Result<Landscape, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    let runs: Vec<RunIn> = serde_json::from_str(runs_json)
+        .map_err(|e| JsError::new(&format!("{what}: bad runs JSON: {e}")))?;
+    let runs: Vec<RunResult> = runs.into_iter().map(RunResult::from).collect();
+    Ok(Landscape::new(&cfg, &runs))
+}
+
+/// `experimentRuns(configJson)`: every run of the experiment in order, as
+/// `[{"config", "k", "repeat", "cell"}]` (`cell` is `[row, column]` of the landscape grid,
+/// or `null` in curves mode); `config` is the run's own single-k config, to hand to the
+/// `Trainer` constructor with `k` and `repeat`. Throws on a JSON or validation error.
+#[wasm_bindgen(js_name = experimentRuns)]
+pub fn experiment_runs(config_json: &str) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    to_json(&cfg.runs())
+}
+
+/// `drawLandscape(canvas, configJson, runsJson, optionsJson)`: the heatmap of final test
+/// accuracy or loss over batch size × learning rate, with the linear and √ rule lines
+/// through (b0, lr0), beside the fewest steps to the target accuracy per batch size.
+/// `runsJson` holds whichever runs have records so far (cells without any are drawn
+/// empty). `optionsJson` is `{"value": "accuracy" | "loss", "font": f64}`, both optional.
+/// Throws on bad JSON, an invalid config, an unknown option or value, or a canvas without
+/// a 2D context; a canvas of zero width or height (hidden) is left alone.
+#[wasm_bindgen(js_name = drawLandscape)]
+pub fn draw_landscape(
+    canvas: &HtmlCanvasElement,
+    config_json: &str,
+    runs_json: &str,
+    options_json: &str,
+) -> Result<(), JsError> {
+    install_panic_hook();
+    let o: OptionsIn = serde_json::from_str(options_json)
+        .map_err(|e| JsError::new(&format!("drawLandscape: bad options JSON: {e}")))?;
+    let value = match o.value.as_deref() {
+        None | Some("accuracy") => HeatValue::Accuracy,
+        Some("loss") => HeatValue::Loss,
+        Some(v) => {
+            return Err(JsError::new(&format!(
+                "drawLandscape: unknown value {v:?}; allowed: accuracy, loss"
+            )))
+        }
+    };
+    let font = o.font.unwrap_or(1.0);
+    if !FONT_RANGE.contains(&font) {
+        return Err(JsError::new(&format!(
+            "drawLandscape: font scale {font} is out of range; allowed: 0.25 to 8"
+        )));
+    }
+    let land = grid("drawLandscape", config_json, runs_json)?;
+    if canvas.width() == 0 || canvas.height() == 0 {
+        return Ok(());
+    }
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| {
+        JsError::new("drawLandscape: the canvas has no 2D context (is it used for WebGL?)")
+    })?;
+    let root = backend.into_drawing_area();
+    plot::draw_landscape(&root, &land, value, font)
+        .map_err(|e| JsError::new(&format!("drawLandscape: {e}")))
+}
+
+/// One cell of `landscapeSummary` (NaN leaves as `null`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CellOut {
+    batch: usize,
+    lr: f64,
+    /// Mean final test accuracy in [0, 1] over the finished repeats.
+    acc: f64,
+    loss: f64,
+    diverged: bool,
+    collapsed: bool,
+    steps_to_target: Option<f64>,
+    /// Repeats finished.
+    done: usize,
+}
+
+/// The fewest steps to the target for one batch size, and the rate that took them.
+#[derive(Serialize)]
+struct BestOut {
+    batch: usize,
+    steps: Option<f64>,
+    lr: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryOut {
+    grid_b: Vec<usize>,
+    grid_lr: Vec<f64>,
+    target: f64,
+    /// `cells[i][j]` for batch `gridB[i]` and rate `gridLr[j]`.
+    cells: Vec<Vec<CellOut>>,
+    best: Vec<BestOut>,
+}
+
+/// `landscapeSummary(configJson, runsJson)`: the grid as numbers, `{"gridB", "gridLr",
+/// "target", "cells": [[{"batch", "lr", "acc", "loss", "diverged", "collapsed",
+/// "stepsToTarget", "done"}]], "best": [{"batch", "steps", "lr"}]}`: the same cells
+/// `drawLandscape` draws (means over the finished repeats; NaN and "never reached" are
+/// `null`). Throws on bad JSON or an invalid config.
+#[wasm_bindgen(js_name = landscapeSummary)]
+pub fn landscape_summary(config_json: &str, runs_json: &str) -> Result<String, JsError> {
+    let land = grid("landscapeSummary", config_json, runs_json)?;
+    let best = land
+        .best_steps()
+        .into_iter()
+        .map(|(batch, b)| BestOut {
+            batch,
+            steps: b.map(|x| x.0),
+            lr: b.map(|x| x.1),
+        })
+        .collect();
+    let cells = land
+        .cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| CellOut {
+                    batch: c.batch,
+                    lr: c.lr,
+                    acc: c.acc,
+                    loss: c.loss,
+                    diverged: c.diverged,
+                    collapsed: c.collapsed,
+                    steps_to_target: c.steps_to_target,
+                    done: c.done,
+                })
+                .collect()
+        })
+        .collect();
+    to_json(&SummaryOut {
+        grid_b: land.grid_b,
+        grid_lr: land.grid_lr,
+        target: land.target,
+        cells,
+        best,
+    })
+}
