@@ -1,4 +1,5 @@
-//! `make bench`: training and evaluation speed of the article's CNN, natively.
+//! `make bench`: training and evaluation speed of the article's CNN, natively (the browser
+//! half is `tools/bench/bench.mjs`, which prints the same tables from headless Chromium).
 //!
 //! Shapes (the named table): one optimizer step = forward + backward of the
 //! conv 1→32 3×3 → ReLU → max-pool 2×2 → dropout 0.25 → dense 5408→10 model on
@@ -8,10 +9,12 @@
 //! sample, so GFLOP/s compare across implementations whatever shortcuts (the
 //! sparse pool backward) a kernel takes.
 //!
-//! Before timing, the fast kernels are checked against their scalar twins on
-//! the benchmark's own batch: a benchmark that got faster by being wrong fails
-//! here instead of printing a number. Timings are medians of repeated runs of
-//! at least ~0.3 s each; nothing is asserted about speed.
+//! Before timing, the active kernels are checked against their scalar twins on
+//! the benchmark's own batch (`kernels::check`): a benchmark that got faster by
+//! being wrong fails here instead of printing a number. Step timings are medians
+//! of repeated runs of at least ~0.3 s each; the per-kernel table
+//! (`kernels::profile`, one chunk of 32 samples) takes the fastest of a few
+//! rounds. Nothing is asserted about speed.
 
 use std::time::Instant;
 
@@ -120,7 +123,7 @@ fn main() {
         .filter_map(|(ms, t)| t.then_some(ms))
         .sum();
     println!(
-        "| training step, total | {:.2} |",
+        "| training kernels, total | {:.2} |",
         step * 1e3 / chunk as f64
     );
 

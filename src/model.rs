@@ -77,11 +77,11 @@ pub struct Model {
 /// Per-chunk activations, sized for `min(N, CHUNK)` samples and grown only when needed.
 #[derive(Clone, Default)]
 struct Scratch {
-    h: Vec<f32>,     // (CHUNK, HIDDEN) pooled with dropout applied: the dense input
-    argmax: Vec<u8>, // (CHUNK, HIDDEN) winning cell of each pool window
-    logits: Vec<f32>, // (CHUNK, CLASSES)
+    h: Vec<f32>,       // (CHUNK, HIDDEN) pooled with dropout applied: the dense input
+    argmax: Vec<u8>,   // (CHUNK, HIDDEN) winning cell of each pool window
+    logits: Vec<f32>,  // (CHUNK, CLASSES)
     dlogits: Vec<f32>, // (CHUNK, CLASSES)
-    dh: Vec<f32>,    // (CHUNK, HIDDEN) dense dx, then in place the pre-activation gradient
+    dh: Vec<f32>,      // (CHUNK, HIDDEN) dense dx, then in place the pre-activation gradient
 }
 
 impl Scratch {
@@ -248,8 +248,9 @@ impl Model {
     /// 2. dense → logits (m, 10);
     /// 3. softmax cross-entropy → dlogits, already scaled by 1/N of the *whole* batch, so the
     ///    chunk gradients accumulate directly into the mean;
-    /// 4. dense backward → dw, db and dh; dropout∘ReLU backward turns dh into the gradient of
-    ///    the winning pre-activations (read off h, no mask stored); conv backward → dw, db.
+    /// 4. dense backward → dw, db and dh, taken on through dropout∘ReLU in the same pass, so
+    ///    dh is the gradient of the winning pre-activations (read off h, no mask stored);
+    ///    conv backward → dw, db.
     pub fn train_batch(&mut self, x: &[f32], y: &[u8], rng: &mut Rng) -> f32 {
         self.batch_pass(x, y, rng, None)
     }
@@ -313,8 +314,7 @@ impl Model {
             loss += softmax_xent::forward_backward(logits, yc, scale, dlogits);
 
             dense::backward_weights(h, dlogits, m, grd.dense_w, grd.dense_b);
-            dense::backward_input(prm.dense_w, dlogits, m, dh);
-            dropout::backward_through_relu(h, drop, dh);
+            dense::backward_input_through_dropout_relu(prm.dense_w, dlogits, h, drop, m, dh);
             match norms.as_deref_mut() {
                 None => conv::backward_weights_relu_pool(xc, am, dh, m, grd.conv_w, grd.conv_b),
                 Some(norms) => {

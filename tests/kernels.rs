@@ -80,6 +80,11 @@ fn dense_backward_input_twins() {
 }
 
 #[test]
+fn dense_backward_input_dropout_relu_twins() {
+    twins::dense_backward_input_dropout_relu();
+}
+
+#[test]
 fn dense_backward_weights_twins() {
     twins::dense_backward_weights();
 }
@@ -117,9 +122,15 @@ fn a_training_step_does_not_allocate() {
         }
         model.evaluate(&x, &y);
     });
-    assert_eq!(count, 0, "training steps and evaluation allocated {count} times");
+    assert_eq!(
+        count, 0,
+        "training steps and evaluation allocated {count} times"
+    );
     // The counter itself works.
-    assert_eq!(allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))), 1);
+    assert_eq!(
+        allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))),
+        1
+    );
 }
 
 fn uniform(rng: &mut Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {

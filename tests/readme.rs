@@ -18,7 +18,11 @@ fn every_parameter_is_in_the_url_table_with_its_default() {
             .unwrap_or_else(|| panic!("README's URL table has no row for `{}`", p.name));
         let default = p.default_value();
         // The page opens k = 1-7; the table says so next to the core's default.
-        assert!(row.contains(&format!("| {default} ")), "row for `{}` lacks its default {default}: {row}", p.name);
+        assert!(
+            row.contains(&format!("| {default} ")),
+            "row for `{}` lacks its default {default}: {row}",
+            p.name
+        );
     }
 }
 
@@ -29,6 +33,9 @@ fn every_csv_column_is_named() {
         if PARAMS.iter().any(|p| p.csv == col) {
             continue; // "every experiment parameter"
         }
-        assert!(text.contains(col), "README does not name the CSV column {col}");
+        assert!(
+            text.contains(col),
+            "README does not name the CSV column {col}"
+        );
     }
 }

@@ -901,6 +901,7 @@ fn kernel_twins_conv_relu_pool_backward_weights() {
 fn kernel_twins_dense() {
     twins::dense_forward();
     twins::dense_backward_input();
+    twins::dense_backward_input_dropout_relu();
     twins::dense_backward_weights();
 }
 
@@ -913,6 +914,9 @@ fn kernel_twins_special_values_and_empty_batches() {
 #[wasm_bindgen_test]
 fn kernel_twins_include_simd128() {
     let names: Vec<&str> = twins::vector_impls().iter().map(|i| i.name).collect();
-    assert!(names.contains(&"simd128"), "simd128 kernels not compiled in: {names:?}");
+    assert!(
+        names.contains(&"simd128"),
+        "simd128 kernels not compiled in: {names:?}"
+    );
     assert_eq!(lr_batch_playground::kernels::ACTIVE_NAME, "simd128");
 }

@@ -5,14 +5,19 @@
 //! Protocol (plain objects; every request has an id, every answer repeats it):
 //!
 //!   main → worker
-//!     {id, op: "init", images: ArrayBuffer, labels: ArrayBuffer}   keep a copy of the data
-//!     {id, op: "train", batch, steps}      benchTrain → {batch, steps, msPerStep, samplesPerSec, gflops, meanLoss, kernels}
-//!     {id, op: "eval", reps}               benchEval → {samples, reps, msPerPass, samplesPerSec, gflops, correct}
-//!     {id, op: "kernels", batch, reps}     benchKernels → [{kernel, ms}]
-//!     {id, op: "memory", query, epochs}    train a real Trainer (config from the URL query)
-//!                                          to the end and report the wasm memory size:
-//!                                          {bytesAtStart, bytesAfterSetup, bytesAfterEpoch1,
-//!                                           bytesAtEnd, epochs, ms, testAcc}
+//!     {id, op: "init", images: ArrayBuffer, labels: ArrayBuffer}
+//!                               keep a copy of the data → {bytes} (wasm memory size)
+//!     {id, op: "train", batch, steps}
+//!                               benchTrain → {batch, steps, msPerStep, samplesPerSec,
+//!                                             gflops, meanLoss, kernels}
+//!     {id, op: "eval", reps}    benchEval → {samples, reps, msPerPass, samplesPerSec, gflops,
+//!                                            correct}
+//!     {id, op: "kernels", batch, reps}
+//!                               benchKernels → [{kernel, ms, training}]
+//!     {id, op: "memory", query} train a real Trainer (config from the URL query) to its end
+//!                               and report the wasm memory size: {bytesAtStart,
+//!                               bytesAfterSetup, bytesAfterEpoch1, bytesAtEnd, epochs, ms,
+//!                               testAcc}
 //!
 //!   worker → main
 //!     {id, result} or {id, error}
@@ -21,7 +26,13 @@
 //! `init()` result), fresh each time: a view kept across calls would detach when the
 //! memory grows.
 
-import init, { Trainer, benchTrain, benchEval, benchKernels, parseQuery } from "./pkg/lr_batch_playground.js";
+import init, {
+  Trainer,
+  benchTrain,
+  benchEval,
+  benchKernels,
+  parseQuery,
+} from "./pkg/lr_batch_playground.js";
 
 const ready = init();
 let data = null; // {images: Uint8Array, labels: Uint8Array}
@@ -62,9 +73,12 @@ function memory(wasm, query) {
   const bytes = () => wasm.memory.buffer.byteLength;
   const bytesAtStart = bytes();
   const parsed = JSON.parse(parseQuery(query, ""));
-  if (parsed.errors.length) throw new Error(`memory run: bad query: ${JSON.stringify(parsed.errors)}`);
+  if (parsed.errors.length) {
+    throw new Error(`memory run: bad query: ${JSON.stringify(parsed.errors)}`);
+  }
   const t0 = performance.now();
-  const trainer = new Trainer(JSON.stringify(parsed.config), parsed.config.k[0], data.images, data.labels);
+  const config = JSON.stringify(parsed.config);
+  const trainer = new Trainer(config, parsed.config.k[0], data.images, data.labels);
   try {
     const plan = JSON.parse(trainer.plan());
     const bytesAfterSetup = bytes();

@@ -2,27 +2,30 @@
 //! person reading the page and for `tools/bench/bench.mjs` (which reads
 //! `window.benchResults` once it is set, or `window.benchError`).
 //!
-//! Measurements, in order:
-//! 1. one worker, training at each batch size: a short calibration call sizes the timed call
-//!    to about `seconds`; three timed calls, the median is reported;
-//! 2. evaluation of the 2,000 test digits in one worker (median of three);
-//! 3. each kernel of a training chunk of 32 samples alone (one worker);
-//! 4. all workers at once (navigator.hardwareConcurrency, at least 2) at batch 8 and 32:
-//!    every worker runs the same timed call, the total is the sum of their rates (the calls
-//!    last several seconds each, so their timed parts overlap almost entirely); median of three;
-//! 5. a fresh worker trains a real run for 50 epochs and reports its wasm memory size.
+//! Measurements, in order (each part can be chosen with `?parts=`):
+//! 1. train: one worker at each batch size; a short calibration call sizes the timed call to
+//!    about `seconds`; three timed calls, the median is reported;
+//! 2. eval: evaluation of the 2,000 test digits in one worker (median of three);
+//! 3. kernels: each kernel of a training chunk of 32 samples alone (one worker);
+//! 4. parallel: all workers at once (navigator.hardwareConcurrency, at least 2) at batch 8
+//!    and 32: every worker runs the same timed call, the total is the sum of their rates
+//!    (the calls last several seconds each, so their timed parts overlap almost entirely);
+//!    median of three;
+//! 5. memory: a fresh worker trains a real run for 50 epochs and reports its wasm memory.
 //!
 //! Deliberately no charts and no styling beyond the table text: this page is a measurement.
+//! The timing itself happens inside wasm (src/web/bench.rs); this file only schedules.
 
 const DATA = ["data/train-images-idx3-ubyte.gz", "data/train-labels-idx1-ubyte.gz"];
 const TRAIN_FLOP = 1.1e6; // per training sample, as benches/train.rs
 const MEMORY_QUERY = "b0=32&lr0=0.01&k=1&epochs=50&train=500&dropout=0.25&seed=1";
+const PARALLEL_BATCHES = [8, 32];
+const KERNEL_BATCH = 32;
 
 const params = new URLSearchParams(location.search);
 const SECONDS = Number(params.get("seconds")) || 2;
 const BATCHES = (params.get("batches") || "1,8,32,128,1024").split(",").map(Number);
 const WORKERS = Number(params.get("workers")) || Math.max(2, navigator.hardwareConcurrency || 2);
-const PARALLEL_BATCHES = [8, 32];
 const PARTS = new Set((params.get("parts") || "train,eval,kernels,parallel,memory").split(","));
 
 const out = document.getElementById("out");
@@ -49,11 +52,11 @@ class BenchWorker {
       this.pending.clear();
     };
   }
-  call(op, args = {}, transfer = []) {
+  call(op, args = {}) {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.w.postMessage({ id, op, ...args }, transfer);
+      this.w.postMessage({ id, op, ...args });
     });
   }
   terminate() {
@@ -112,11 +115,11 @@ async function main() {
   };
 
   for (const batch of PARTS.has("train") ? BATCHES : []) await oneWorker(one, batch, results);
-
   if (PARTS.has("eval")) await evaluation(one, results);
   if (PARTS.has("kernels")) {
     status("each kernel alone");
-    results.kernels = { batch: 32, rows: await one.call("kernels", { batch: 32, reps: 20 }) };
+    const rows = await one.call("kernels", { batch: KERNEL_BATCH, reps: 20 });
+    results.kernels = { batch: KERNEL_BATCH, rows };
     render(results);
   }
   if (PARTS.has("parallel")) await parallel(one, data, results);
@@ -124,7 +127,8 @@ async function main() {
   if (PARTS.has("memory")) {
     status("memory over 50 epochs (a fresh worker)");
     const fresh = await startWorker(data, false);
-    results.memory = { query: MEMORY_QUERY, ...(await fresh.call("memory", { query: MEMORY_QUERY })) };
+    const memory = await fresh.call("memory", { query: MEMORY_QUERY });
+    results.memory = { query: MEMORY_QUERY, ...memory };
     fresh.terminate();
   }
 
@@ -142,7 +146,14 @@ async function oneWorker(one, batch, results) {
   const runs = [];
   for (let i = 0; i < 3; i++) runs.push(await one.call("train", { batch, steps }));
   const sps = median(runs.map((r) => r.samplesPerSec));
-  const row = { batch, steps, samplesPerSec: sps, msPerStep: (1000 * batch) / sps, gflops: (sps * TRAIN_FLOP) / 1e9, kernels: runs[0].kernels };
+  const row = {
+    batch,
+    steps,
+    samplesPerSec: sps,
+    msPerStep: (1000 * batch) / sps,
+    gflops: (sps * TRAIN_FLOP) / 1e9,
+    kernels: runs[0].kernels,
+  };
   results.train.push(row);
   results.train.sort((a, b) => a.batch - b.batch);
   render(results);
@@ -156,7 +167,8 @@ async function evaluation(one, results) {
   const evals = [];
   for (let i = 0; i < 3; i++) evals.push(await one.call("eval", { reps }));
   const ev = evals.sort((a, b) => a.samplesPerSec - b.samplesPerSec)[1];
-  results.eval = { samples: ev.samples, msPerPass: ev.msPerPass, samplesPerSec: ev.samplesPerSec, gflops: ev.gflops };
+  const { samples, msPerPass, samplesPerSec, gflops } = ev;
+  results.eval = { samples, msPerPass, samplesPerSec, gflops };
   render(results);
 }
 
@@ -166,7 +178,8 @@ async function parallel(one, data, results) {
   const extra = await Promise.all(Array.from({ length: WORKERS - 1 }, () => startWorker(data)));
   const all = [one, ...extra];
   for (const batch of PARALLEL_BATCHES) {
-    const single = results.train.find((r) => r.batch === batch) || (await oneWorker(one, batch, results));
+    const single =
+      results.train.find((r) => r.batch === batch) || (await oneWorker(one, batch, results));
     const steps = Math.max(1, Math.round((3 * SECONDS * 1000) / single.msPerStep));
     const totals = [];
     for (let i = 0; i < 3; i++) {
@@ -174,7 +187,8 @@ async function parallel(one, data, results) {
       totals.push(rs.reduce((s, r) => s + r.samplesPerSec, 0));
     }
     const total = median(totals);
-    results.parallel.push({ batch, workers: WORKERS, samplesPerSec: total, speedup: total / single.samplesPerSec });
+    const speedup = total / single.samplesPerSec;
+    results.parallel.push({ batch, workers: WORKERS, samplesPerSec: total, speedup });
     render(results);
   }
   extra.forEach((w) => w.terminate());
@@ -186,38 +200,52 @@ const mb = (b) => (b / 2 ** 20).toFixed(1);
 /** The results as markdown tables (also what tools/bench/bench.mjs prints). */
 function markdown(r) {
   const lines = [];
-  const kernels = r.train[0] ? r.train[0].kernels : "?";
-  lines.push(`one worker (kernels: ${kernels})`, "");
-  lines.push("| batch | step (ms) | train samples/s | GFLOP/s |", "|------:|----------:|----------------:|--------:|");
-  for (const t of r.train) {
-    lines.push(`| ${t.batch} | ${t.msPerStep.toFixed(3)} | ${int(t.samplesPerSec)} | ${t.gflops.toFixed(2)} |`);
+  if (r.train.length) {
+    lines.push(`one worker (kernels: ${r.train[0].kernels})`, "");
+    lines.push("| batch | step (ms) | train samples/s | GFLOP/s |");
+    lines.push("|------:|----------:|----------------:|--------:|");
+    for (const t of r.train) {
+      const cells = [t.batch, t.msPerStep.toFixed(3), int(t.samplesPerSec), t.gflops.toFixed(2)];
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
   }
   if (r.parallel.length) {
-    lines.push("", "| workers | batch | train samples/s, all workers | × one worker |", "|--------:|------:|----------------:|-------------:|");
+    lines.push("", "| workers | batch | train samples/s, all workers | × one worker |");
+    lines.push("|--------:|------:|----------------:|-------------:|");
     for (const p of r.parallel) {
-      lines.push(`| ${p.workers} | ${p.batch} | ${int(p.samplesPerSec)} | ${p.speedup.toFixed(2)} |`);
+      const cells = [p.workers, p.batch, int(p.samplesPerSec), p.speedup.toFixed(2)];
+      lines.push(`| ${cells.join(" | ")} |`);
     }
   }
   if (r.eval) {
-    lines.push("", `evaluation of the ${r.eval.samples} test digits: ${r.eval.msPerPass.toFixed(1)} ms (${int(r.eval.samplesPerSec)} samples/s, ${r.eval.gflops.toFixed(2)} GFLOP/s)`);
+    const e = r.eval;
+    lines.push(
+      "",
+      `evaluation of the ${e.samples} test digits: ${e.msPerPass.toFixed(1)} ms ` +
+        `(${int(e.samplesPerSec)} samples/s, ${e.gflops.toFixed(2)} GFLOP/s)`,
+    );
   }
   if (r.kernels) {
-    lines.push("", `per kernel, one chunk of ${r.kernels.batch} samples:`, "", "| kernel | µs per sample |", "|:-------|--------------:|");
+    const perSample = (ms) => ((ms * 1000) / r.kernels.batch).toFixed(2);
+    lines.push("", `per kernel, one chunk of ${r.kernels.batch} samples:`, "");
+    lines.push("| kernel | µs per sample |", "|:-------|--------------:|");
     let total = 0;
     for (const k of r.kernels.rows) {
       if (k.training) total += k.ms;
-      lines.push(`| ${k.kernel} | ${((k.ms * 1000) / r.kernels.batch).toFixed(2)} |`);
+      lines.push(`| ${k.kernel} | ${perSample(k.ms)} |`);
     }
-    lines.push(`| training step, total | ${((total * 1000) / r.kernels.batch).toFixed(2)} |`);
+    lines.push(`| training kernels, total | ${perSample(total)} |`);
   }
   if (r.memory) {
     const m = r.memory;
     const flat = m.bytesAtEnd === m.bytesAfterEpoch1 ? "flat" : "GREW";
     lines.push(
       "",
-      `wasm memory of one worker training ${m.epochs} epochs (${m.query}): ${mb(m.bytesAtStart)} MB at start, ` +
-        `${mb(m.bytesAfterSetup)} MB with the trainer, ${mb(m.bytesAfterEpoch1)} MB after epoch 1, ` +
-        `${mb(m.bytesAtEnd)} MB after epoch ${m.epochs}: ${flat} (${(m.ms / 1000).toFixed(1)} s, test accuracy ${(100 * m.testAcc).toFixed(1)}%)`,
+      `wasm memory of one worker training ${m.epochs} epochs (${m.query}): ` +
+        `${mb(m.bytesAtStart)} MB at start, ${mb(m.bytesAfterSetup)} MB with the trainer, ` +
+        `${mb(m.bytesAfterEpoch1)} MB after epoch 1, ${mb(m.bytesAtEnd)} MB after epoch ` +
+        `${m.epochs}: ${flat} (${(m.ms / 1000).toFixed(1)} s, ` +
+        `test accuracy ${(100 * m.testAcc).toFixed(1)}%)`,
     );
   }
   return lines.join("\n");

@@ -13,7 +13,7 @@ use crate::rng::Rng;
 /// Relative bound for kernels whose summation order differs from the oracle's.
 const RTOL: f32 = 1e-4;
 
-/// Runs all six kernels, active and scalar, on `x` (n, 784) with fixed pseudo-random
+/// Runs all seven kernels, active and scalar, on `x` (n, 784) with fixed pseudo-random
 /// parameters and gradients. Err names the first kernel whose outputs differ: the fused
 /// forwards must agree bit for bit (pooled, argmax and the generator's state), the others
 /// within [`RTOL`].
@@ -62,6 +62,10 @@ pub fn against_scalar(x: &[f32], n: usize) -> Result<(), String> {
     active::dense_backward_input(&dw, &dout, n, &mut x1);
     scalar::dense_backward_input(&dw, &dout, n, &mut x2);
     pairs.push(("dense_backward_input", x1, x2));
+    let (mut y1, mut y2) = (vec![0f32; n * hidden], vec![0f32; n * hidden]);
+    active::dense_backward_input_dropout_relu(&dw, &dout, &q1, 0.25, n, &mut y1);
+    scalar::dense_backward_input_dropout_relu(&dw, &dout, &q2, 0.25, n, &mut y2);
+    pairs.push(("dense_backward_input_dropout_relu", y1, y2));
     let (mut g1, mut g2) = (
         vec![0f32; OUT * hidden + OUT],
         vec![0f32; OUT * hidden + OUT],

@@ -1,4 +1,4 @@
-//! The fast kernels: the same six functions as `scalar.rs`, same signatures, each written once
+//! The fast kernels: the same seven functions as `scalar.rs`, same signatures, each written once
 //! over a four-lane vector ([`Lanes`]). This file instantiates them with the portable
 //! `[f32; 4]` ([`Portable`]); `sse2.rs` (x86_64) and `simd128.rs` (wasm) instantiate the same
 //! generic code with intrinsics. All three run the same lane operations in the same order, so
@@ -63,7 +63,7 @@ pub fn conv_relu_pool_forward(
 
 /// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
 /// `scalar::conv_relu_pool_dropout_forward`.
-#[allow(clippy::too_many_arguments)] // the five-kernel contract plus the generator and p
+#[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
 pub fn conv_relu_pool_dropout_forward(
     x: &[f32],
     w: &[f32],
@@ -98,7 +98,20 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32])
 /// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN), overwritten.
 /// See `scalar::dense_backward_input`.
 pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    dense_bwd_input::<Portable>(w, dout, n, dx);
+    dense_bwd_input::<Portable>(w, dout, None, n, dx);
+}
+
+/// Dense backward to the input, on through dropout∘ReLU. See
+/// `scalar::dense_backward_input_dropout_relu`.
+pub fn dense_backward_input_dropout_relu(
+    w: &[f32],
+    dout: &[f32],
+    h: &[f32],
+    p: f32,
+    n: usize,
+    dx: &mut [f32],
+) {
+    dense_bwd_input::<Portable>(w, dout, Some((h, p)), n, dx);
 }
 
 /// Dense backward to the parameters: x (N, IN), dout (N, OUT) → dw (OUT, IN) +=, db (OUT) +=.
@@ -198,33 +211,23 @@ pub(super) fn conv_forward<V: Lanes>(
                 }
             }
             // Pass 2: 2×2 max-pool with argmax, ReLU, dropout mask; one store each.
-            for v in 0..FULL {
-                let i = 4 * v;
-                let c = [
-                    V::load(&z, i),
-                    V::load(&z, QP + i),
-                    V::load(&z, 2 * QP + i),
-                    V::load(&z, 3 * QP + i),
-                ];
-                let (mut best, arg) = V::pool(c);
-                if rng_local.is_some() {
-                    best = best.mul(V::keep(V::load(&u, i), p, scale));
+            let dropout = rng_local.is_some();
+            let pool_at = |i: usize| {
+                let c = [0, 1, 2, 3].map(|cell| V::load(&z, cell * QP + i));
+                let (best, arg) = V::pool(c);
+                match dropout {
+                    true => (best.mul(V::keep(V::load(&u, i), p, scale)), arg),
+                    false => (best, arg),
                 }
+            };
+            for i in (0..4 * FULL).step_by(4) {
+                let (best, arg) = pool_at(i);
                 best.store(&mut plc[i..i + 4]);
                 V::store_arg(arg, &mut amc[i..i + 4]);
             }
             if TAIL > 0 {
                 let i = 4 * FULL;
-                let c = [
-                    V::load(&z, i),
-                    V::load(&z, QP + i),
-                    V::load(&z, 2 * QP + i),
-                    V::load(&z, 3 * QP + i),
-                ];
-                let (mut best, arg) = V::pool(c);
-                if rng_local.is_some() {
-                    best = best.mul(V::keep(V::load(&u, i), p, scale));
-                }
+                let (best, arg) = pool_at(i);
                 best.store(&mut plc[i..POOL]);
                 V::store_arg(arg, &mut amc[i..POOL]);
             }
@@ -394,9 +397,24 @@ fn dot_finish<V: Lanes>(a: [V; 4], ta: &[f32], tb: &[f32]) -> f32 {
 
 /// Dense backward to the input, blocked over IN: for each 16-float block, every sample's
 /// `dx = Σ_o dout[n,o]·w[o]` (o = 0, 1, ..., from 0) while the block of w stays in L1.
-pub(super) fn dense_bwd_input<V: Lanes>(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
+/// With `relu` = (h, p), each result is then taken back through dropout∘ReLU in the same
+/// pass (`if h > 0 { dx/(1 − p) } else { 0 }`), so dx is written once.
+pub(super) fn dense_bwd_input<V: Lanes>(
+    w: &[f32],
+    dout: &[f32],
+    relu: Option<(&[f32], f32)>,
+    n: usize,
+    dx: &mut [f32],
+) {
     let out_n = dout.len().checked_div(n).unwrap_or(0); // OUT; 0 for an empty batch
     assert_eq!(dout.len(), n * out_n, "dout must be (N, OUT)");
+    if let Some((h, p)) = relu {
+        assert_eq!(h.len(), dx.len(), "h must be (N, IN) like dx");
+        assert!(
+            (0.0..1.0).contains(&p),
+            "dropout p must be in [0, 1), got {p}"
+        );
+    }
     if n == 0 {
         assert!(dx.is_empty(), "dx must be (N, IN)");
         return;
@@ -407,9 +425,18 @@ pub(super) fn dense_bwd_input<V: Lanes>(w: &[f32], dout: &[f32], n: usize, dx: &
     if in_n == 0 {
         return;
     }
+    // Through dropout∘ReLU: dx ← if h > 0 { dx·scale } else { 0 } (see the scalar twin).
+    let (h, scale) = match relu {
+        Some((h, p)) => (h, Some(1.0 / (1.0 - p))),
+        None => (&[][..], None),
+    };
     let body = in_n / L * L;
     for i in (0..body).step_by(L) {
-        for (dr, dxr) in dout.chunks_exact(out_n).zip(dx.chunks_exact_mut(in_n)) {
+        for (s, (dr, dxr)) in dout
+            .chunks_exact(out_n)
+            .zip(dx.chunks_exact_mut(in_n))
+            .enumerate()
+        {
             let mut acc = [V::splat(0.0); 4];
             for (wr, &g) in w.chunks_exact(in_n).zip(dr) {
                 let gv = V::splat(g);
@@ -418,16 +445,30 @@ pub(super) fn dense_bwd_input<V: Lanes>(w: &[f32], dout: &[f32], n: usize, dx: &
                 }
             }
             for (j, a) in acc.iter().enumerate() {
-                a.store(&mut dxr[i + 4 * j..i + 4 * j + 4]);
+                let k = i + 4 * j;
+                let a = match scale {
+                    Some(scale) => a.where_positive(V::load(h, s * in_n + k), scale),
+                    None => *a,
+                };
+                a.store(&mut dxr[k..k + 4]);
             }
         }
     }
-    for (dr, dxr) in dout.chunks_exact(out_n).zip(dx.chunks_exact_mut(in_n)) {
+    for (s, (dr, dxr)) in dout
+        .chunks_exact(out_n)
+        .zip(dx.chunks_exact_mut(in_n))
+        .enumerate()
+    {
         let tail = &mut dxr[body..];
         tail.fill(0.0);
         for (wr, &g) in w.chunks_exact(in_n).zip(dr) {
             for (d, &wv) in tail.iter_mut().zip(&wr[body..]) {
                 *d += g * wv;
+            }
+        }
+        if let Some(scale) = scale {
+            for (d, &hv) in tail.iter_mut().zip(&h[s * in_n + body..(s + 1) * in_n]) {
+                *d = if hv > 0.0 { *d * scale } else { 0.0 };
             }
         }
     }

@@ -40,6 +40,8 @@ pub trait Lanes: Copy {
     fn store_arg(arg: Self::Arg, out: &mut [u8]);
     /// Dropout factors: lane-wise `if u ≥ p { scale } else { 0 }`.
     fn keep(u: Self, p: f32, scale: f32) -> Self;
+    /// The backward of dropout∘ReLU: lane-wise `if h > 0 { self·scale } else { 0 }`.
+    fn where_positive(self, h: Self, scale: f32) -> Self;
 }
 
 /// Plain `[f32; 4]`: the portable implementation (LLVM vectorises it where it can).
@@ -113,5 +115,16 @@ impl Lanes for Portable {
     #[inline(always)]
     fn keep(u: Self, p: f32, scale: f32) -> Self {
         Portable(u.0.map(|u| if u >= p { scale } else { 0.0 }))
+    }
+
+    #[inline(always)]
+    fn where_positive(self, h: Self, scale: f32) -> Self {
+        Portable(core::array::from_fn(|l| {
+            if h.0[l] > 0.0 {
+                self.0[l] * scale
+            } else {
+                0.0
+            }
+        }))
     }
 }

@@ -75,7 +75,7 @@ pub fn conv_relu_pool_forward(
 /// then each pooled unit, in buffer order, is multiplied by 1/(1 − p) if the next draw
 /// `u = rng.next_f32()` is ≥ p and by 0 otherwise: exactly `nn::dropout::forward_inplace`
 /// applied to `pooled` (same draws, same order, same products). No draws when p = 0.
-#[allow(clippy::too_many_arguments)] // the fused forward's contract plus the generator and p
+#[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
 pub fn conv_relu_pool_dropout_forward(
     x: &[f32],
     w: &[f32],
@@ -184,6 +184,32 @@ pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
             }
             dx[s * in_n + i] = acc;
         }
+    }
+}
+
+/// Dense backward to the input, taken on through dropout∘ReLU: [`dense_backward_input`], then
+/// dx[n,i] ← dx[n,i]/(1 − p) where h[n,i] > 0 and 0 elsewhere, h (N, IN) being the dense
+/// layer's input (the dropout output). Since relu(z) ≥ 0 and the dropout factor is 0 or
+/// 1/(1 − p) > 0, h > 0 exactly where the unit was kept and the ReLU was on, so this is the
+/// gradient w.r.t. the pre-activation z; exactly `nn::dropout::backward_through_relu(h, p, dx)`
+/// after the plain backward. w (OUT, IN), dout (N, OUT), h (N, IN) → dx (N, IN), overwritten.
+pub fn dense_backward_input_dropout_relu(
+    w: &[f32],
+    dout: &[f32],
+    h: &[f32],
+    p: f32,
+    n: usize,
+    dx: &mut [f32],
+) {
+    assert_eq!(h.len(), dx.len(), "h must be (N, IN) like dx");
+    assert!(
+        (0.0..1.0).contains(&p),
+        "dropout p must be in [0, 1), got {p}"
+    );
+    dense_backward_input(w, dout, n, dx);
+    let scale = 1.0 / (1.0 - p);
+    for (d, &hv) in dx.iter_mut().zip(h) {
+        *d = if hv > 0.0 { *d * scale } else { 0.0 };
     }
 }
 

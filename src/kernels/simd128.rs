@@ -3,15 +3,17 @@
 //! for wasm32 with the `simd128` target feature (`.cargo/config.toml` turns it on for the
 //! wasm target), where it is [`super::active`].
 //!
-//! Why intrinsics at all, when LLVM vectorises `fast.rs`'s portable `[f32; 4]` for wasm too:
-//! see the README's speed section for the measurements. The portable version leaves the
-//! lanes' selects (pooling, argmax, dropout) and some loads to scalar code, which V8 then
-//! compiles literally; here each is one or two wasm instructions.
+//! Why intrinsics, when LLVM also vectorises `fast.rs`'s portable `[f32; 4]` for wasm: measured
+//! in Chromium, the portable instantiation is about twice as slow per training step (the
+//! README's speed section has the table). LLVM rebuilds some of the portable vectors lane by
+//! lane, as it does natively in some loop shapes (see `sse2.rs`), and V8 compiles what it is
+//! given literally; with intrinsics each lane operation is one wasm SIMD instruction.
 //!
 //! Bit-identity with `fast.rs`: every method below is the lane-wise IEEE operation its
 //! `Portable` counterpart performs (f32x4.add/mul, `>`/`>=` compares, bit selects), with the
 //! same NaN and signed-zero results, and the kernels are the same generic code; so native
-//! and wasm produce the same bits. `tests/kernels.rs` checks this in the browser.
+//! and wasm produce the same bits. `tests/twins/`, run in the browser by `tests/web.rs`, checks
+//! this.
 
 use core::arch::wasm32::*;
 
@@ -103,6 +105,11 @@ impl Lanes for V128 {
     fn keep(u: Self, p: f32, scale: f32) -> Self {
         V128(v128_and(f32x4_splat(scale), f32x4_ge(u.0, f32x4_splat(p))))
     }
+    #[inline(always)]
+    fn where_positive(self, h: Self, scale: f32) -> Self {
+        let m = f32x4_gt(h.0, f32x4_splat(0.0));
+        V128(v128_and(f32x4_mul(self.0, f32x4_splat(scale)), m))
+    }
 }
 
 /// Fused conv → ReLU → 2×2 max-pool, forward. See `scalar::conv_relu_pool_forward`.
@@ -119,7 +126,7 @@ pub fn conv_relu_pool_forward(
 
 /// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
 /// `scalar::conv_relu_pool_dropout_forward`.
-#[allow(clippy::too_many_arguments)] // the fused forward's contract plus the generator and p
+#[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
 pub fn conv_relu_pool_dropout_forward(
     x: &[f32],
     w: &[f32],
@@ -153,7 +160,20 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32])
 
 /// Dense backward to the input. See `scalar::dense_backward_input`.
 pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    dense_bwd_input::<V128>(w, dout, n, dx);
+    dense_bwd_input::<V128>(w, dout, None, n, dx);
+}
+
+/// Dense backward to the input, on through dropout∘ReLU. See
+/// `scalar::dense_backward_input_dropout_relu`.
+pub fn dense_backward_input_dropout_relu(
+    w: &[f32],
+    dout: &[f32],
+    h: &[f32],
+    p: f32,
+    n: usize,
+    dx: &mut [f32],
+) {
+    dense_bwd_input::<V128>(w, dout, Some((h, p)), n, dx);
 }
 
 /// Dense backward to the parameters. See `scalar::dense_backward_weights`.

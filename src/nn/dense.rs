@@ -26,6 +26,23 @@ pub fn backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
     active::dense_backward_input(w, dout, n, dx);
 }
 
+/// [`backward_input`] taken on through the dropout∘ReLU that produced this layer's input `h`
+/// (N, IN): dx[n,i] = if h[n,i] > 0 { (dout·w)[n,i] / (1 − p) } else { 0 }, the gradient
+/// w.r.t. the pre-activation. Equal to [`backward_input`] followed by
+/// [`crate::nn::dropout::backward_through_relu`]; fused so dx is written once.
+///
+/// w (OUT, IN), dout (N, OUT), h (N, IN) → dx (N, IN), overwritten.
+pub fn backward_input_through_dropout_relu(
+    w: &[f32],
+    dout: &[f32],
+    h: &[f32],
+    p: f32,
+    n: usize,
+    dx: &mut [f32],
+) {
+    active::dense_backward_input_dropout_relu(w, dout, h, p, n, dx);
+}
+
 /// Backward to the parameters: ∂out[n,o]/∂w[o,i] = x[n,i] and ∂out[n,o]/∂b[o] = 1, so
 /// dw[o,i] += Σ_n dout[n,o]·x[n,i] (dw += doutᵀ·x) and db[o] += Σ_n dout[n,o].
 ///

@@ -25,6 +25,7 @@ type ConvDropFwd = fn(&[f32], &[f32], &[f32], usize, &mut Rng, f32, &mut [f32], 
 type ConvBwd = fn(&[f32], &[u8], &[f32], usize, &mut [f32], &mut [f32]);
 type DenseFwd = fn(&[f32], &[f32], &[f32], usize, &mut [f32]);
 type DenseBwdIn = fn(&[f32], &[f32], usize, &mut [f32]);
+type DenseBwdInRelu = fn(&[f32], &[f32], &[f32], f32, usize, &mut [f32]);
 type DenseBwdW = fn(&[f32], &[f32], usize, &mut [f32], &mut [f32]);
 
 /// One implementation of the kernel set.
@@ -35,6 +36,7 @@ pub struct Impl {
     conv_bwd: ConvBwd,
     dense_fwd: DenseFwd,
     dense_bwd_in: DenseBwdIn,
+    dense_bwd_in_relu: DenseBwdInRelu,
     dense_bwd_w: DenseBwdW,
 }
 
@@ -48,6 +50,7 @@ macro_rules! implementation {
             conv_bwd: m::conv_relu_pool_backward_weights,
             dense_fwd: m::dense_forward,
             dense_bwd_in: m::dense_backward_input,
+            dense_bwd_in_relu: m::dense_backward_input_dropout_relu,
             dense_bwd_w: m::dense_backward_weights,
         }
     }};
@@ -260,7 +263,8 @@ pub fn conv_relu_pool_backward_weights() {
             let x = uniform(&mut rng, n * IMG, 0.0, 1.0); // (N, H, W)
             let argmax: Vec<u8> = (0..n * oc * POOL).map(|_| rng.below(4) as u8).collect();
             let dpre = sparse(&mut rng, n * oc * POOL); // (N, OC, PH, PW)
-                                                        // Non-zero starting gradients: the kernels must accumulate, not overwrite.
+
+            // Non-zero starting gradients: the kernels must accumulate, not overwrite.
             let dw0 = uniform(&mut rng, oc * K * K, -1.0, 1.0);
             let db0 = uniform(&mut rng, oc, -1.0, 1.0);
             let what = format!("conv_relu_pool_backward_weights n={n} oc={oc}");
@@ -315,6 +319,44 @@ pub fn dense_backward_input() {
             (imp.dense_bwd_in)(&w, &dout, n, &mut dx);
             vec![dx]
         });
+    }
+}
+
+/// The dense input gradient taken on through dropout∘ReLU: against the oracle, and against
+/// its definition (the plain backward, then `nn::dropout::backward_through_relu`).
+pub fn dense_backward_input_dropout_relu() {
+    for (k, &(n, i, o)) in DENSE_SHAPES.iter().enumerate() {
+        for p in [0.0f32, 0.25, 0.5] {
+            let mut rng = Rng::new(450 + k as u64);
+            let w = uniform(&mut rng, o * i, -0.5, 0.5); // (OUT, IN)
+            let dout = uniform(&mut rng, n * o, -1.0, 1.0); // (N, OUT)
+
+            // The layer's input: ReLU'd and dropped, so about half exactly zero.
+            let h: Vec<f32> = sparse(&mut rng, n * i)
+                .iter()
+                .map(|v| v.max(0.0) * 1.5)
+                .collect();
+            let mut want = vec![0.0; n * i]; // (N, IN)
+            scalar::dense_backward_input(&w, &dout, n, &mut want);
+            dropout::backward_through_relu(&h, p, &mut want);
+            let what = format!("dense_backward_input_dropout_relu n={n} in={i} out={o} p={p}");
+            for imp in all_impls() {
+                let mut dx = vec![f32::NAN; n * i];
+                (imp.dense_bwd_in_relu)(&w, &dout, &h, p, n, &mut dx);
+                assert!(
+                    dx.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{what}: {} differs from the plain backward + backward_through_relu",
+                    imp.name
+                );
+            }
+            check_twins(&what, Oracle::Exact, |imp| {
+                let mut dx = vec![f32::NAN; n * i]; // (N, IN), must be overwritten
+                (imp.dense_bwd_in_relu)(&w, &dout, &h, p, n, &mut dx);
+                vec![dx]
+            });
+        }
     }
 }
 
@@ -379,6 +421,7 @@ pub fn empty_batch_is_a_no_op_everywhere() {
         let (dw_, db_) = (vec![0.5f32; 3 * 4], vec![0.1f32; 3]);
         (imp.dense_fwd)(&[], &dw_, &db_, 0, &mut []);
         (imp.dense_bwd_in)(&dw_, &[], 0, &mut []);
+        (imp.dense_bwd_in_relu)(&dw_, &[], &[], 0.5, 0, &mut []);
         let (mut gw, mut gb) = (dw_.clone(), db_.clone());
         (imp.dense_bwd_w)(&[], &[], 0, &mut gw, &mut gb);
         assert_eq!((&gw, &gb), (&dw_, &db_), "{}", imp.name);

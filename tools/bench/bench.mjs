@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 //! The browser half of `make bench`: serves dist/ (tools/serve.mjs, a free port on
-//! 127.0.0.1), opens www/bench.html in the system's headless Chromium and prints its
-//! markdown tables, then times the article preset end to end in the real page
-//! (`/?preset=article&autorun=1`, 7 runs × 10 epochs × 8,000 samples, evaluation
-//! included) until the page announces `lr-batch-playground:done`.
+//! 127.0.0.1), opens bench.html in the system's headless Chromium and prints its markdown
+//! tables, then times the article preset end to end in the real page
+//! (`/?preset=article&autorun=1`: 7 runs × 10 epochs × 8,000 samples, evaluation included)
+//! until the page announces `lr-batch-playground:done`.
 //!
 //!   node tools/bench/bench.mjs [--seconds 2] [--parts train,eval,kernels,parallel,memory]
-//!                              [--batches 1,8,32,128,1024] [--dist DIR] [--no-article] [--only-article]
+//!       [--batches 1,8,32,128,1024] [--workers N] [--dist DIR] [--no-article] [--only-article]
 //!
-//! Needs `make dist` first. Uses /usr/bin/chromium (or $CHROMIUM) through
-//! playwright-core: never `npx playwright install`, which would download a browser.
-//! Nothing is asserted about speed; a failed page (an error in the bench or a run that
-//! does not end "done") exits non-zero.
+//! Needs `make dist` first. Uses /usr/bin/chromium (or $CHROMIUM) through playwright-core:
+//! never `npx playwright install`, which would download a browser. Nothing is asserted about
+//! speed; a failed page (an error in the bench, or a run that does not end "done") exits
+//! non-zero. Progress goes to stderr, the tables to stdout.
 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,6 @@ import { chromium } from "playwright-core";
 import { serve } from "../serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const DIST = path.join(ROOT, "dist");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARGS = [
   "--headless=new",
@@ -32,6 +31,7 @@ const ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
+const BENCH_TIMEOUT_MS = 30 * 60_000;
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -39,7 +39,6 @@ const option = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 };
-const SECONDS = Number(option("--seconds", "2"));
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
 async function benchPage(context, origin) {
@@ -49,11 +48,19 @@ async function benchPage(context, origin) {
     else if (m.type() === "error") log(`page error: ${m.text()}`);
   });
   page.on("pageerror", (e) => log(`page exception: ${e.message}`));
-  const q = new URLSearchParams({ seconds: String(SECONDS) });
-  for (const key of ["parts", "batches", "workers"]) if (option(`--${key}`)) q.set(key, option(`--${key}`));
+  const q = new URLSearchParams({ seconds: option("--seconds", "2") });
+  for (const key of ["parts", "batches", "workers"]) {
+    if (option(`--${key}`)) q.set(key, option(`--${key}`));
+  }
   await page.goto(`${origin}/bench.html?${q}`);
-  await page.waitForFunction(() => window.benchResults || window.benchError, null, { timeout: 30 * 60_000, polling: 500 });
-  const { results, error } = await page.evaluate(() => ({ results: window.benchResults, error: window.benchError }));
+  await page.waitForFunction(() => window.benchResults || window.benchError, null, {
+    timeout: BENCH_TIMEOUT_MS,
+    polling: 500,
+  });
+  const { results, error } = await page.evaluate(() => ({
+    results: window.benchResults,
+    error: window.benchError,
+  }));
   await page.close();
   if (error) throw new Error(`bench page: ${error}`);
   return results;
@@ -66,19 +73,23 @@ async function articlePage(context, origin) {
   await page.goto(`${origin}/?preset=article&autorun=1`);
   const done = await page.evaluate(
     () =>
-      new Promise((resolve) =>
-        document.addEventListener("lr-batch-playground:done", (e) => resolve(e.detail), { once: true }),
-      ),
+      new Promise((resolve) => {
+        const type = "lr-batch-playground:done";
+        document.addEventListener(type, (e) => resolve(e.detail), { once: true });
+      }),
   );
   const seconds = (Date.now() - t0) / 1000;
   await page.close();
   const bad = done.runs.filter((r) => r.status !== "done");
-  if (bad.length) throw new Error(`article preset: runs ended ${bad.map((r) => `k=${r.k}: ${r.status} ${r.error || ""}`).join(", ")}`);
+  if (bad.length) {
+    const which = bad.map((r) => `k=${r.k}: ${r.status} ${r.error || ""}`).join(", ");
+    throw new Error(`article preset: runs ended ${which}`);
+  }
   return { seconds, runs: done.runs };
 }
 
 async function main() {
-  const server = await serve(option("--dist", DIST), 0);
+  const server = await serve(option("--dist", path.join(ROOT, "dist")), 0);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
@@ -95,8 +106,8 @@ async function main() {
       const a = await articlePage(context, origin);
       const slowest = Math.max(...a.runs.map((r) => r.wallMs)) / 1000;
       console.log(
-        `\narticle preset (${a.runs.length} runs × 10 epochs, evaluation included) in the page: ` +
-          `${a.seconds.toFixed(1)} s from opening the page to the last run's end ` +
+        `\narticle preset (${a.runs.length} runs × 10 epochs, evaluation included) in the ` +
+          `page: ${a.seconds.toFixed(1)} s from opening the page to the last run's end ` +
           `(slowest run ${slowest.toFixed(1)} s of training)`,
       );
     }
