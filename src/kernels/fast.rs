@@ -49,76 +49,7 @@ use super::lanes::{Lanes, Portable};
 use super::{H, IMG, K, PH, POOL, PW, W};
 use crate::rng::Rng;
 
-/// Fused conv → ReLU → 2×2 max-pool, forward. See `scalar::conv_relu_pool_forward`.
-pub fn conv_relu_pool_forward(
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    n: usize,
-    pooled: &mut [f32],
-    argmax: &mut [u8],
-) {
-    conv_forward::<Portable>(x, w, b, n, None, pooled, argmax);
-}
-
-/// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
-/// `scalar::conv_relu_pool_dropout_forward`.
-#[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
-pub fn conv_relu_pool_dropout_forward(
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    n: usize,
-    rng: &mut Rng,
-    p: f32,
-    pooled: &mut [f32],
-    argmax: &mut [u8],
-) {
-    conv_forward::<Portable>(x, w, b, n, Some((rng, p)), pooled, argmax);
-}
-
-/// Fused conv → ReLU → max-pool, backward to the conv parameters (no dx: first layer).
-/// See `scalar::conv_relu_pool_backward_weights`.
-pub fn conv_relu_pool_backward_weights(
-    x: &[f32],
-    argmax: &[u8],
-    dpre: &[f32],
-    n: usize,
-    dw: &mut [f32],
-    db: &mut [f32],
-) {
-    conv_backward::<Portable>(x, argmax, dpre, n, dw, db);
-}
-
-/// Dense forward: x (N, IN), w (OUT, IN), b (OUT) → out (N, OUT). See `scalar::dense_forward`.
-pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
-    dense_fwd::<Portable>(x, w, b, n, out);
-}
-
-/// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN), overwritten.
-/// See `scalar::dense_backward_input`.
-pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    dense_bwd_input::<Portable>(w, dout, None, n, dx);
-}
-
-/// Dense backward to the input, on through dropout∘ReLU. See
-/// `scalar::dense_backward_input_dropout_relu`.
-pub fn dense_backward_input_dropout_relu(
-    w: &[f32],
-    dout: &[f32],
-    h: &[f32],
-    p: f32,
-    n: usize,
-    dx: &mut [f32],
-) {
-    dense_bwd_input::<Portable>(w, dout, Some((h, p)), n, dx);
-}
-
-/// Dense backward to the parameters: x (N, IN), dout (N, OUT) → dw (OUT, IN) +=, db (OUT) +=.
-/// See `scalar::dense_backward_weights`.
-pub fn dense_backward_weights(x: &[f32], dout: &[f32], n: usize, dw: &mut [f32], db: &mut [f32]) {
-    dense_bwd_weights::<Portable>(x, dout, n, dw, db);
-}
+super::lanes::kernel_entry_points!(Portable);
 
 // ---- conv forward ------------------------------------------------------------------------
 

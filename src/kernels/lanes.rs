@@ -13,6 +13,93 @@
 //! differently (reciprocals, square roots, fused multiply-add, min/max with unspecified NaN
 //! or signed-zero behaviour).
 
+/// Defines the kernels' public entry points, with the signatures of `scalar.rs`, for one
+/// [`Lanes`] implementation: each is the generic kernel of `fast.rs` instantiated with it.
+/// `fast.rs`, `sse2.rs` and `simd128.rs` each invoke this once, so the three twins cannot
+/// drift apart in anything but their lane type.
+macro_rules! kernel_entry_points {
+    ($V:ty) => {
+        /// Fused conv → ReLU → 2×2 max-pool, forward. See `scalar::conv_relu_pool_forward`.
+        pub fn conv_relu_pool_forward(
+            x: &[f32],
+            w: &[f32],
+            b: &[f32],
+            n: usize,
+            pooled: &mut [f32],
+            argmax: &mut [u8],
+        ) {
+            $crate::kernels::fast::conv_forward::<$V>(x, w, b, n, None, pooled, argmax);
+        }
+
+        /// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
+        /// `scalar::conv_relu_pool_dropout_forward`.
+        #[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
+        pub fn conv_relu_pool_dropout_forward(
+            x: &[f32],
+            w: &[f32],
+            b: &[f32],
+            n: usize,
+            rng: &mut $crate::rng::Rng,
+            p: f32,
+            pooled: &mut [f32],
+            argmax: &mut [u8],
+        ) {
+            $crate::kernels::fast::conv_forward::<$V>(x, w, b, n, Some((rng, p)), pooled, argmax);
+        }
+
+        /// Fused conv → ReLU → max-pool, backward to the conv parameters (no dx: first layer).
+        /// See `scalar::conv_relu_pool_backward_weights`.
+        pub fn conv_relu_pool_backward_weights(
+            x: &[f32],
+            argmax: &[u8],
+            dpre: &[f32],
+            n: usize,
+            dw: &mut [f32],
+            db: &mut [f32],
+        ) {
+            $crate::kernels::fast::conv_backward::<$V>(x, argmax, dpre, n, dw, db);
+        }
+
+        /// Dense forward: x (N, IN), w (OUT, IN), b (OUT) → out (N, OUT). See
+        /// `scalar::dense_forward`.
+        pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
+            $crate::kernels::fast::dense_fwd::<$V>(x, w, b, n, out);
+        }
+
+        /// Dense backward to the input: w (OUT, IN), dout (N, OUT) → dx (N, IN), overwritten.
+        /// See `scalar::dense_backward_input`.
+        pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
+            $crate::kernels::fast::dense_bwd_input::<$V>(w, dout, None, n, dx);
+        }
+
+        /// Dense backward to the input, on through dropout∘ReLU. See
+        /// `scalar::dense_backward_input_dropout_relu`.
+        pub fn dense_backward_input_dropout_relu(
+            w: &[f32],
+            dout: &[f32],
+            h: &[f32],
+            p: f32,
+            n: usize,
+            dx: &mut [f32],
+        ) {
+            $crate::kernels::fast::dense_bwd_input::<$V>(w, dout, Some((h, p)), n, dx);
+        }
+
+        /// Dense backward to the parameters: x (N, IN), dout (N, OUT) → dw (OUT, IN) +=,
+        /// db (OUT) +=. See `scalar::dense_backward_weights`.
+        pub fn dense_backward_weights(
+            x: &[f32],
+            dout: &[f32],
+            n: usize,
+            dw: &mut [f32],
+            db: &mut [f32],
+        ) {
+            $crate::kernels::fast::dense_bwd_weights::<$V>(x, dout, n, dw, db);
+        }
+    };
+}
+pub(crate) use kernel_entry_points;
+
 /// A vector of four f32 lanes. Every operation is lane-wise and exact IEEE single precision.
 pub trait Lanes: Copy {
     /// The integer lanes that [`Lanes::pool`] returns its window argmax in.

@@ -17,9 +17,7 @@
 
 use core::arch::wasm32::*;
 
-use super::fast::{conv_backward, conv_forward, dense_bwd_input, dense_bwd_weights, dense_fwd};
 use super::lanes::Lanes;
-use crate::rng::Rng;
 
 /// Four f32 lanes in one wasm `v128`.
 #[derive(Clone, Copy)]
@@ -112,71 +110,4 @@ impl Lanes for V128 {
     }
 }
 
-/// Fused conv → ReLU → 2×2 max-pool, forward. See `scalar::conv_relu_pool_forward`.
-pub fn conv_relu_pool_forward(
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    n: usize,
-    pooled: &mut [f32],
-    argmax: &mut [u8],
-) {
-    conv_forward::<V128>(x, w, b, n, None, pooled, argmax);
-}
-
-/// Fused conv → ReLU → 2×2 max-pool → dropout, forward. See
-/// `scalar::conv_relu_pool_dropout_forward`.
-#[allow(clippy::too_many_arguments)] // the fused forward's arguments plus the generator and p
-pub fn conv_relu_pool_dropout_forward(
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    n: usize,
-    rng: &mut Rng,
-    p: f32,
-    pooled: &mut [f32],
-    argmax: &mut [u8],
-) {
-    conv_forward::<V128>(x, w, b, n, Some((rng, p)), pooled, argmax);
-}
-
-/// Fused conv → ReLU → max-pool, backward to the conv parameters.
-/// See `scalar::conv_relu_pool_backward_weights`.
-pub fn conv_relu_pool_backward_weights(
-    x: &[f32],
-    argmax: &[u8],
-    dpre: &[f32],
-    n: usize,
-    dw: &mut [f32],
-    db: &mut [f32],
-) {
-    conv_backward::<V128>(x, argmax, dpre, n, dw, db);
-}
-
-/// Dense forward. See `scalar::dense_forward`.
-pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, out: &mut [f32]) {
-    dense_fwd::<V128>(x, w, b, n, out);
-}
-
-/// Dense backward to the input. See `scalar::dense_backward_input`.
-pub fn dense_backward_input(w: &[f32], dout: &[f32], n: usize, dx: &mut [f32]) {
-    dense_bwd_input::<V128>(w, dout, None, n, dx);
-}
-
-/// Dense backward to the input, on through dropout∘ReLU. See
-/// `scalar::dense_backward_input_dropout_relu`.
-pub fn dense_backward_input_dropout_relu(
-    w: &[f32],
-    dout: &[f32],
-    h: &[f32],
-    p: f32,
-    n: usize,
-    dx: &mut [f32],
-) {
-    dense_bwd_input::<V128>(w, dout, Some((h, p)), n, dx);
-}
-
-/// Dense backward to the parameters. See `scalar::dense_backward_weights`.
-pub fn dense_backward_weights(x: &[f32], dout: &[f32], n: usize, dw: &mut [f32], db: &mut [f32]) {
-    dense_bwd_weights::<V128>(x, dout, n, dw, db);
-}
+super::lanes::kernel_entry_points!(V128);
