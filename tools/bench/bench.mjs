@@ -16,21 +16,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../browser.mjs";
 import { serve } from "../serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const BENCH_TIMEOUT_MS = 30 * 60_000;
 
 const argv = process.argv.slice(2);
@@ -91,7 +80,7 @@ async function articlePage(context, origin) {
 async function main() {
   const server = await serve(option("--dist", path.join(ROOT, "dist")), 0);
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext();
     const cpu = os.cpus()[0]?.model?.trim() || os.arch();

@@ -25,13 +25,12 @@ import { mkdtemp, cp, writeFile, readFile, mkdir, copyFile, rm, stat } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../browser.mjs";
 import { serve } from "../serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DIST = path.join(ROOT, "dist");
 const OUT = path.join(ROOT, "out");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
@@ -241,19 +240,8 @@ before(async () => {
   await writeFile(path.join(site, "embed-host.html"), HOST_PAGE);
   server = await serve(site, 0);
   origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
+
   context = await browser.newContext({ acceptDownloads: true });
   await mkdir(OUT, { recursive: true });
 });
