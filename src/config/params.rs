@@ -1,0 +1,624 @@
+//! The parameter table: one row per knob of the experiment, and each row's range as one
+//! datum.
+//!
+//! A row ([`Param`]) says how a parameter is named (URL key, CLI flag, CSV column), what
+//! it means, how its text form is read and written, and what values it allows: its
+//! [`Range`]. From that one value come the check ([`Param::check`]), the error message,
+//! the `allowed` text of errors, `--help` and the README's table, and the page's control
+//! limits and option lists (`paramsTable()` exports kind, min, max and choices). Nothing
+//! else in the crate writes a parameter's limits down.
+//!
+//! Deliberately not here: the list syntaxes themselves (`lists.rs`) and the query codec
+//! (`query.rs`).
+
+use serde::{Deserialize, Serialize};
+
+use super::lists::{
+    fmt_f64, format_float_list, format_int_list, parse_f64, parse_float_list, parse_int_list,
+    parse_u64,
+};
+use super::Config;
+
+/// The values a parameter allows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// A whole number from `lo` to `hi`, both included.
+    Int { lo: u64, hi: u64 },
+    /// A finite number between `lo` and `hi`; an open end excludes the bound itself.
+    Float {
+        lo: f64,
+        hi: f64,
+        lo_open: bool,
+        hi_open: bool,
+    },
+    /// One of these names.
+    Choice(&'static [&'static str]),
+    /// 1 to `max_len` distinct values, each in `item` (an `Int` or a `Float`).
+    List {
+        item: &'static Range,
+        max_len: usize,
+    },
+}
+
+/// A parameter's value, typed, as its range checks it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(u64),
+    Float(f64),
+    Choice(String),
+    Ints(Vec<u64>),
+    Floats(Vec<f64>),
+}
+
+impl Range {
+    /// `"int"`, `"float"`, `"choice"` or `"list"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Range::Int { .. } => "int",
+            Range::Float { .. } => "float",
+            Range::Choice(_) => "choice",
+            Range::List { .. } => "list",
+        }
+    }
+
+    /// The lower bound (of every item, for a list); `None` for a choice.
+    pub fn min(&self) -> Option<f64> {
+        match *self {
+            Range::Int { lo, .. } => Some(lo as f64),
+            Range::Float { lo, .. } => Some(lo),
+            Range::Choice(_) => None,
+            Range::List { item, .. } => item.min(),
+        }
+    }
+
+    /// The upper bound (of every item, for a list); `None` for a choice.
+    pub fn max(&self) -> Option<f64> {
+        match *self {
+            Range::Int { hi, .. } => Some(hi as f64),
+            Range::Float { hi, .. } => Some(hi),
+            Range::Choice(_) => None,
+            Range::List { item, .. } => item.max(),
+        }
+    }
+
+    /// Whether the lower and the upper bound are excluded.
+    pub fn open(&self) -> (bool, bool) {
+        match *self {
+            Range::Float {
+                lo_open, hi_open, ..
+            } => (lo_open, hi_open),
+            Range::List { item, .. } => item.open(),
+            _ => (false, false),
+        }
+    }
+
+    /// The names of a choice.
+    pub fn choices(&self) -> Option<&'static [&'static str]> {
+        match *self {
+            Range::Choice(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The range in words, as errors, `--help` and the README say it.
+    pub fn describe(&self) -> String {
+        match *self {
+            Range::Int { lo, hi } => format!("{lo} to {hi}"),
+            Range::Float {
+                lo,
+                hi,
+                lo_open,
+                hi_open,
+            } => format!(
+                "a number in {}{}, {}{}",
+                if lo_open { '(' } else { '[' },
+                fmt_f64(lo),
+                fmt_f64(hi),
+                if hi_open { ')' } else { ']' }
+            ),
+            Range::Choice(c) => match c {
+                [] => String::new(),
+                [one] => one.to_string(),
+                [init @ .., last] => format!("{} or {last}", init.join(", ")),
+            },
+            Range::List { item, max_len } => {
+                format!("1 to {max_len} distinct values, each {}", item.describe())
+            }
+        }
+    }
+
+    /// Checks one value against the range; the message says what is wrong (the caller
+    /// appends what is allowed).
+    pub fn check(&self, v: &Value) -> Result<(), String> {
+        match (*self, v) {
+            (Range::Int { lo, hi }, &Value::Int(x)) => {
+                if x < lo || x > hi {
+                    return Err(format!("{x} is out of range"));
+                }
+            }
+            (
+                Range::Float {
+                    lo,
+                    hi,
+                    lo_open,
+                    hi_open,
+                },
+                &Value::Float(x),
+            ) => {
+                let above = if lo_open { x > lo } else { x >= lo };
+                let below = if hi_open { x < hi } else { x <= hi };
+                if !(above && below) {
+                    return Err(format!("{} is out of range", fmt_f64(x)));
+                }
+            }
+            (Range::Choice(c), Value::Choice(s)) => {
+                if !c.contains(&s.as_str()) {
+                    return Err("unknown choice".into());
+                }
+            }
+            (Range::List { item, max_len }, Value::Ints(xs)) => {
+                list_shape(xs, max_len)?;
+                for &x in xs {
+                    item.check(&Value::Int(x))?;
+                }
+            }
+            (Range::List { item, max_len }, Value::Floats(xs)) => {
+                list_shape(xs, max_len)?;
+                for &x in xs {
+                    item.check(&Value::Float(x))?;
+                }
+            }
+            _ => return Err("internal: the value does not fit the range's kind".into()),
+        }
+        Ok(())
+    }
+
+    /// Parses a whole-number list (`1-7`, `8-256*2`, …) within this list range.
+    fn parse_ints(&self, s: &str) -> Result<Vec<u64>, String> {
+        match *self {
+            Range::List {
+                item: &Range::Int { lo, hi },
+                max_len,
+            } => parse_int_list(s, lo, hi, max_len),
+            _ => Err("internal: not a whole-number list".into()),
+        }
+    }
+
+    /// Parses a float list (`0.1,0.2` or `lo:hi:n`) within this list range.
+    fn parse_floats(&self, s: &str) -> Result<Vec<f64>, String> {
+        match *self {
+            Range::List { item, max_len } => {
+                parse_float_list(s, |x| item.check(&Value::Float(x)), max_len)
+            }
+            _ => Err("internal: not a list".into()),
+        }
+    }
+}
+
+fn list_shape<T: PartialEq + std::fmt::Debug>(xs: &[T], max_len: usize) -> Result<(), String> {
+    if xs.is_empty() {
+        return Err("the list is empty".into());
+    }
+    if xs.len() > max_len {
+        return Err(format!("more than {max_len} values"));
+    }
+    if let Some(i) = (1..xs.len()).find(|&i| xs[..i].contains(&xs[i])) {
+        return Err(format!("{:?} is listed twice", xs[i]));
+    }
+    Ok(())
+}
+
+/// A check involving another parameter.
+type CrossCheck = fn(&Config) -> Result<(), String>;
+
+/// One row of the parameter table: name, docs, range, and how to read and write it.
+pub struct Param {
+    /// URL query key and CLI flag name (`--lr0`).
+    pub name: &'static str,
+    /// CSV column name.
+    pub csv: &'static str,
+    /// One line of documentation.
+    pub help: &'static str,
+    /// The values allowed.
+    pub range: Range,
+    /// A word accepted besides the range, standing for the value 0 (`b0=full`).
+    pub special: Option<&'static str>,
+    /// A limit that depends on another parameter, in words (`at most epochs`).
+    pub note: Option<&'static str>,
+    get: fn(&Config) -> String,
+    set: fn(&mut Config, &str, &Range) -> Result<(), String>,
+    value: fn(&Config) -> Value,
+    /// The cross-parameter part of the check (warmup ≤ epochs).
+    cross: Option<CrossCheck>,
+}
+
+impl Param {
+    /// The value of this parameter in `cfg`, formatted as in a URL.
+    pub fn get(&self, cfg: &Config) -> String {
+        (self.get)(cfg)
+    }
+
+    /// The default value, formatted as in a URL.
+    pub fn default_value(&self) -> String {
+        (self.get)(&Config::default())
+    }
+
+    /// What is allowed, in words: the range, the special word and the note.
+    pub fn allowed(&self) -> String {
+        let mut s = self.range.describe();
+        if let Some(w) = self.special {
+            s = format!("{s}, or {w}");
+        }
+        if let Some(n) = self.note {
+            s = format!("{s}, {n}");
+        }
+        s
+    }
+
+    /// Reads `text` into `cfg` (syntax only; [`Param::check`] judges the value).
+    pub fn parse_into(&self, cfg: &mut Config, text: &str) -> Result<(), String> {
+        (self.set)(cfg, text, &self.range)
+    }
+
+    /// Checks this parameter of `cfg` against its range alone.
+    pub fn check_range(&self, cfg: &Config) -> Result<(), String> {
+        let v = (self.value)(cfg);
+        let special = self.special.is_some() && v == Value::Int(0);
+        if special {
+            Ok(())
+        } else {
+            self.range.check(&v)
+        }
+    }
+
+    /// Checks this parameter of `cfg` against its range and the note's limit.
+    pub fn check(&self, cfg: &Config) -> Result<(), String> {
+        self.check_range(cfg)?;
+        match self.cross {
+            Some(f) => f(cfg),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A whole number that fits `T`.
+fn int<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
+    T::try_from(parse_u64(s)?).map_err(|_| "too large".to_string())
+}
+
+fn enum_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn enum_parse<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_ascii_lowercase()))
+        .map_err(|_| "unknown choice".to_string())
+}
+
+const fn closed(lo: f64, hi: f64) -> Range {
+    Range::Float {
+        lo,
+        hi,
+        lo_open: false,
+        hi_open: false,
+    }
+}
+
+/// Most runs (k values) of one experiment.
+pub const MAX_RUNS: usize = 64;
+/// Largest multiplier k.
+pub const MAX_K: u32 = 4096;
+/// At most this many rows or columns in a landscape grid.
+pub const MAX_GRID: usize = 12;
+/// Largest batch size and training-set size (the size of the official MNIST training file).
+pub const MAX_SAMPLES: u64 = 60_000;
+/// Most epochs of a run.
+pub const MAX_EPOCHS: u64 = 200;
+
+const LR: Range = Range::Float {
+    lo: 0.0,
+    hi: 10.0,
+    lo_open: true,
+    hi_open: false,
+};
+const BATCH: Range = Range::Int {
+    lo: 1,
+    hi: MAX_SAMPLES,
+};
+
+macro_rules! choice {
+    ($field:ident, $names:expr) => {
+        (
+            Range::Choice($names),
+            (|c| enum_name(&c.$field)) as fn(&Config) -> String,
+            (|c, s, _| {
+                c.$field = enum_parse(s)?;
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Choice(enum_name(&c.$field))) as fn(&Config) -> Value,
+        )
+    };
+}
+
+macro_rules! row {
+    ($name:literal, $csv:literal, $help:literal, $parts:expr) => {
+        row!($name, $csv, $help, $parts, None, None, None)
+    };
+    ($name:literal, $csv:literal, $help:literal, $parts:expr, $special:expr, $note:expr, $cross:expr) => {{
+        let (range, get, set, value) = $parts;
+        Param {
+            name: $name,
+            csv: $csv,
+            help: $help,
+            range,
+            special: $special,
+            note: $note,
+            get,
+            set,
+            value,
+            cross: $cross,
+        }
+    }};
+}
+
+macro_rules! number {
+    ($field:ident, $range:expr, int) => {
+        (
+            $range,
+            (|c| c.$field.to_string()) as fn(&Config) -> String,
+            (|c, s, _| {
+                c.$field = int(s)?;
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Int(c.$field as u64)) as fn(&Config) -> Value,
+        )
+    };
+    ($field:ident, $range:expr, float) => {
+        (
+            $range,
+            (|c| fmt_f64(c.$field)) as fn(&Config) -> String,
+            (|c, s, _| {
+                c.$field = parse_f64(s)?;
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Float(c.$field)) as fn(&Config) -> Value,
+        )
+    };
+}
+
+/// The parameter table. Order is the order of URL keys, CLI flags and CSV columns.
+pub const PARAMS: &[Param] = &[
+    row!(
+        "b0",
+        "b0",
+        "base batch size B0 (the batch of k = 1); `full` = the whole training set",
+        (
+            BATCH,
+            (|c| if c.b0 == 0 {
+                "full".into()
+            } else {
+                c.b0.to_string()
+            }) as fn(&Config) -> String,
+            (|c, s, _| {
+                c.b0 = if s.trim().eq_ignore_ascii_case("full") {
+                    0
+                } else {
+                    int(s)?
+                };
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Int(c.b0 as u64)) as fn(&Config) -> Value,
+        ),
+        Some("full"),
+        None,
+        None
+    ),
+    row!(
+        "lr0",
+        "lr0",
+        "base learning rate η0 (the learning rate of k = 1)",
+        number!(lr0, LR, float)
+    ),
+    row!(
+        "k",
+        "k",
+        "batch-size multipliers, one run each: `1-7`, `1,2,4,8`, `1-9:2`, `1-256*2`",
+        (
+            Range::List {
+                item: &Range::Int {
+                    lo: 1,
+                    hi: MAX_K as u64
+                },
+                max_len: MAX_RUNS
+            },
+            (|c| format_int_list(&c.k.iter().map(|&k| k as u64).collect::<Vec<_>>()))
+                as fn(&Config) -> String,
+            (|c, s, r| {
+                // Items are within 1..=MAX_K, so they fit a u32.
+                c.k = r.parse_ints(s)?.into_iter().map(|k| k as u32).collect();
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Ints(c.k.iter().map(|&k| k as u64).collect())) as fn(&Config) -> Value,
+        )
+    ),
+    row!(
+        "rule",
+        "rule",
+        "how the learning rate follows k: none (η0), linear (k·η0), sqrt (√k·η0)",
+        choice!(rule, &["none", "linear", "sqrt"])
+    ),
+    row!(
+        "warmup",
+        "warmup",
+        "gradual warmup: epochs over which the rate rises per step from η0 to the scaled rate",
+        number!(
+            warmup,
+            Range::Int {
+                lo: 0,
+                hi: MAX_EPOCHS
+            },
+            int
+        ),
+        None,
+        Some("at most epochs"),
+        Some(|c: &Config| if c.warmup <= c.epochs {
+            Ok(())
+        } else {
+            Err(format!("{} is more than the {} epochs", c.warmup, c.epochs))
+        })
+    ),
+    row!(
+        "decay",
+        "decay",
+        "decay after warmup: none, step (×0.1 at 50% and 75% of epochs), cosine (to 0)",
+        choice!(decay, &["none", "step", "cosine"])
+    ),
+    row!(
+        "opt",
+        "optimizer",
+        "optimizer: sgd, momentum, nesterov, adam, adagrad",
+        choice!(opt, &["sgd", "momentum", "nesterov", "adam", "adagrad"])
+    ),
+    row!(
+        "momentum",
+        "momentum",
+        "momentum coefficient (momentum and nesterov)",
+        number!(
+            momentum,
+            Range::Float {
+                lo: 0.0,
+                hi: 1.0,
+                lo_open: false,
+                hi_open: true
+            },
+            float
+        )
+    ),
+    row!(
+        "epochs",
+        "epochs",
+        "epochs per run",
+        number!(
+            epochs,
+            Range::Int {
+                lo: 1,
+                hi: MAX_EPOCHS
+            },
+            int
+        )
+    ),
+    row!(
+        "train",
+        "train",
+        "training-set size (a stratified prefix of the training split)",
+        number!(train, BATCH, int)
+    ),
+    row!(
+        "dropout",
+        "dropout",
+        "dropout probability after the pooling layer",
+        number!(dropout, closed(0.0, 0.95), float)
+    ),
+    row!(
+        "seed",
+        "seed",
+        "seed of every random choice (init, shuffling, dropout); repeat r uses seed + r",
+        number!(
+            seed,
+            Range::Int {
+                lo: 0,
+                hi: u32::MAX as u64
+            },
+            int
+        )
+    ),
+    row!(
+        "init",
+        "init",
+        "weight initialisation: pytorch (U(±1/√fan_in)) or he",
+        choice!(init, &["pytorch", "he"])
+    ),
+    row!(
+        "norm",
+        "norm",
+        "input normalisation: none (pixels in [0,1]) or standard (training mean/std)",
+        choice!(norm, &["none", "standard"])
+    ),
+    row!(
+        "repeats",
+        "repeats",
+        "repeat every run over this many seeds (seed, seed+1, …); curves show mean and range",
+        number!(repeats, Range::Int { lo: 1, hi: 10 }, int)
+    ),
+    row!(
+        "order",
+        "order",
+        "data order of the repeats: same (only init and dropout vary) or vary",
+        choice!(order, &["same", "vary"])
+    ),
+    row!(
+        "mode",
+        "mode",
+        "curves (one run per k) or landscape (a grid of batch sizes × learning rates)",
+        choice!(mode, &["curves", "landscape"])
+    ),
+    row!(
+        "grid_b",
+        "grid_b",
+        "landscape: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
+        (
+            Range::List {
+                item: &BATCH,
+                max_len: MAX_GRID
+            },
+            (|c| format_int_list(&c.grid_b.iter().map(|&b| b as u64).collect::<Vec<_>>()))
+                as fn(&Config) -> String,
+            (|c, s, r| {
+                // Items are within 1..=MAX_SAMPLES, so they fit a usize.
+                c.grid_b = r.parse_ints(s)?.into_iter().map(|b| b as usize).collect();
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Ints(c.grid_b.iter().map(|&b| b as u64).collect())) as fn(&Config) -> Value,
+        )
+    ),
+    row!(
+        "grid_lr",
+        "grid_lr",
+        "landscape: learning rates, e.g. `0.001,0.01,0.1` or `0.001:1:6` (6 log-spaced)",
+        (
+            Range::List {
+                item: &LR,
+                max_len: MAX_GRID
+            },
+            (|c| format_float_list(&c.grid_lr)) as fn(&Config) -> String,
+            (|c, s, r| {
+                c.grid_lr = r.parse_floats(s)?;
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Floats(c.grid_lr.clone())) as fn(&Config) -> Value,
+        )
+    ),
+    row!(
+        "target",
+        "target",
+        "test accuracy (%) for the \"steps to reach target\" view",
+        number!(
+            target,
+            Range::Float {
+                lo: 10.0,
+                hi: 100.0,
+                lo_open: true,
+                hi_open: true
+            },
+            float
+        )
+    ),
+];
+
+/// The table row of a parameter name.
+pub fn param(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.name == name)
+}
