@@ -120,7 +120,9 @@ fn cli_writes_csv_and_svg() {
     let (t, svg, _) = run_sweep(
         "cli",
         &[
-            "--k", "1,2", "--epochs", "2", "--train", "200", "--rule", "sqrt",
+            "--k", "1,2", "--epochs", "9", "--train", "200", "--rule", "sqrt",
+            // The last of a repeated flag wins.
+            "--epochs", "2",
         ],
     );
     // The header, written out here independently of the code that writes it.

@@ -27,7 +27,9 @@ use lr_batch_playground::train::Trainer;
 use files::DEFAULT_DATA;
 
 fn cli() -> Command {
+    // A flag given twice: the last one wins, as with a URL's keys.
     let mut cmd = Command::new("sweep")
+        .args_override_self(true)
         .about("Train the article's CNN on MNIST for every k of an experiment and write CSV + SVG.")
         .long_about(
             "Train the article's CNN (conv 3×3×32 → ReLU → max-pool → dropout → dense) on MNIST \

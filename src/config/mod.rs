@@ -28,15 +28,15 @@ use std::fmt;
 mod lists;
 mod params;
 mod query;
+mod range;
 
 pub use crate::runs::RunSpec;
 pub use lists::{
     fmt_f64, format_float_list, format_int_list, log_space, parse_float_list, parse_int_list,
 };
-pub use params::{
-    param, Param, Range, Value, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, PARAMS,
-};
+pub use params::{param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, PARAMS};
 pub use query::{query_pairs, QueryParse, MAX_QUERY_ERRORS};
+pub use range::{Range, Value};
 
 use serde::{Deserialize, Serialize};
 
@@ -430,37 +430,6 @@ mod tests {
         let (c, errs) = Config::from_query_lenient("warmup=9&epochs=3", &[]);
         assert!(c.validate().is_ok());
         assert_eq!(errs.len(), 1);
-    }
-
-    #[test]
-    fn runs_and_grids() {
-        let c = Config::from_query("k=1,4&repeats=2&order=same&seed=10").unwrap();
-        let runs = c.runs();
-        assert_eq!(
-            runs.iter().map(|r| (r.k, r.repeat)).collect::<Vec<_>>(),
-            vec![(1, 0), (1, 1), (4, 0), (4, 1)]
-        );
-        assert_eq!(c.seeds(1), (11, 10));
-        let c = Config::from_query("mode=landscape&grid_b=8-64*2&grid_lr=0.001:1:4").unwrap();
-        assert_eq!(c.grid_b, vec![8, 16, 32, 64]);
-        assert_eq!(c.grid_lr, vec![0.001, 0.01, 0.1, 1.0]);
-        let runs = c.runs();
-        assert_eq!(runs.len(), 16);
-        assert_eq!(
-            (runs[5].config.b0, runs[5].config.lr0, runs[5].cell),
-            (16, 0.01, Some((1, 1)))
-        );
-        assert_eq!(runs[5].config.rule, Rule::None);
-        assert_eq!(
-            Config::default().grid_lr,
-            vec![0.001, 0.00631, 0.0398, 0.251, 1.58, 10.0]
-        );
-        assert!(Config::from_query("grid_lr=0.1:0.01:3").is_err());
-        assert!(Config::from_query("grid_b=0").is_err());
-        assert!(Config::from_query("repeats=11")
-            .unwrap_err()
-            .to_string()
-            .contains("1 to 10"));
     }
 
     #[test]
