@@ -10,6 +10,8 @@
 
 pub mod config;
 pub mod data;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
 pub mod kernels;
 pub mod landscape;
 pub mod metrics;
@@ -19,7 +21,9 @@ pub mod noise;
 pub mod optim;
 pub mod plot;
 pub mod rng;
+pub mod runs;
 pub mod schedule;
+pub mod summary;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]
