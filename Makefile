@@ -81,5 +81,10 @@ golden: data
 	cargo run --release --example golden
 	@git diff --stat -- tests/golden/ || true
 
+# FILE=src/noise.rs (or several, space-separated) limits the run; results in target/mutants.out/.
+mutants: data
+	scripts/setup.sh mutants
+	cargo mutants --no-shuffle $(foreach f,$(FILE),--file $(f))
+
 clean:
 	rm -rf target pkg dist out
