@@ -6,6 +6,8 @@
 #   make bench   speed tables: native, then headless Chromium (one worker, all workers, memory)
 #   make dist    one static folder (dist/) any static host can serve
 #   make data    the MNIST subset as IDX files in data/mnist/
+#   make golden  rewrite the pinned numbers (tests/golden/runs.json); review its diff
+#   make mutants mutation testing of the core with cargo-mutants (slow; not part of test)
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -17,7 +19,7 @@ DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/lr_batch_playground.wasm
 
-.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench clean
+.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench golden mutants clean
 
 setup:
 	scripts/setup.sh all
@@ -78,6 +80,15 @@ bench: data tools/node_modules/.package-lock.json
 	$(MAKE) dist
 	scripts/setup.sh browsers
 	node tools/bench/bench.mjs
+
+golden: data
+	cargo run --release --example golden
+	@git diff --stat -- tests/golden/ || true
+
+# FILE=src/noise.rs (or several, space-separated) limits the run; results in target/mutants.out/.
+mutants: data
+	scripts/setup.sh mutants
+	cargo mutants --no-shuffle $(foreach f,$(FILE),--file $(f))
 
 clean:
 	rm -rf target pkg dist out

@@ -1,15 +1,18 @@
-//! Writes the golden file the browser tests compare against: a few short trainings on
-//! the real MNIST subset, run natively, with every float recorded bit for bit.
+//! The pinned numbers: a few short trainings on the real MNIST subset, run natively, with
+//! every float recorded bit for bit in `tests/golden/runs.json`, a committed file.
 //!
 //! ```text
-//! cargo run --release --example golden     # reads data/mnist/, writes target/golden/web.json
+//! make golden                              # = cargo run --release --example golden
+//! git diff tests/golden/                   # read what changed before committing it
 //! ```
 //!
-//! `tests/web.rs` embeds the same two data files and this output (`include_bytes!` /
-//! `include_str!`, paths relative to the crate root, so a `CARGO_TARGET_DIR` elsewhere does
-//! not move them), builds the same runs through the wasm `Trainer` handle and asserts
-//! identical records, predictions and confusion matrices. `scripts/wasm-test.sh` runs this
-//! first, so the file always matches the current core.
+//! Two tests read the committed file. `tests/pinned.rs` recomputes every run natively (with
+//! [`build`] from this file) and asserts the same bits, so a change to the training numbers
+//! fails `cargo test` with the fields that moved, until someone regenerates the file on
+//! purpose and a reviewer reads its diff. `tests/web.rs` (`include_bytes!` / `include_str!`,
+//! paths relative to the crate root) builds the same runs through the wasm `Trainer` handle
+//! in Chrome and Firefox and asserts identical records, predictions and confusion matrices.
+//! Nothing regenerates the file as a side effect of testing.
 //!
 //! Floats are written as the hex of their IEEE bits (`f64::to_bits`, `f32::to_bits`), not as
 //! decimals: the comparison must not depend on any decimal printer or parser. NaN is
@@ -17,10 +20,12 @@
 //! wasm. The data files' length and FNV-1a hash are recorded so that a golden file made
 //! from other data fails with a clear message instead of a wall of mismatches.
 //!
-//! The cases are small (256 training samples, 2 epochs) but cover what differs between
-//! runs: k > 1 (bigger batches, scaled rate), Adam, Nesterov momentum with dropout,
-//! He init, standard normalisation, warmup and cosine decay, repeats over seeds, and a
-//! rate high enough to diverge.
+//! The cases are small (128 or 256 training samples, 1 or 2 epochs: the file is a few tens
+//! of KB and every run trains in well under a second) but cover what differs between runs:
+//! every optimizer (SGD, momentum, Nesterov, Adam, Adagrad), every rule (none, linear,
+//! sqrt) with k > 1, warmup, step and cosine decay, dropout 0 and 0.25, He init, standard
+//! normalisation, repeats over seeds with `order=same` and `order=vary`, and a rate high
+//! enough to diverge.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +54,19 @@ const CASES: &[(&str, &str)] = &[
     (
         "repeats",
         "b0=8&lr0=0.01&k=2&repeats=2&order=vary&epochs=1&train=128&dropout=0.1&seed=9",
+    ),
+    (
+        "repeats-same-order",
+        "b0=8&lr0=0.01&k=1&repeats=2&order=same&epochs=1&train=128&dropout=0.25&seed=13",
+    ),
+    (
+        "momentum-none-step",
+        "b0=8&lr0=0.01&k=3&rule=none&opt=momentum&momentum=0.5&decay=step&epochs=2\
+         &train=256&dropout=0.25&seed=17",
+    ),
+    (
+        "adagrad-linear-warmup",
+        "b0=4&lr0=0.005&k=2&opt=adagrad&warmup=1&epochs=2&train=200&dropout=0&seed=19",
     ),
     (
         "diverging",
@@ -90,16 +108,25 @@ fn record(r: &EpochRecord) -> Value {
     })
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let images_path = "data/mnist/train-images-idx3-ubyte.gz";
-    let labels_path = "data/mnist/train-labels-idx1-ubyte.gz";
+/// Where the pinned records live, relative to the crate root.
+pub const GOLDEN_PATH: &str = "tests/golden/runs.json";
+/// The data the runs train on, relative to the crate root.
+pub const IMAGES_PATH: &str = "data/mnist/train-images-idx3-ubyte.gz";
+pub const LABELS_PATH: &str = "data/mnist/train-labels-idx1-ubyte.gz";
+
+/// The two MNIST files' bytes, or a message saying how to get them.
+pub fn read_data(root: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
     let read = |p: &str| {
         std::fs::read(root.join(p))
             .map_err(|e| format!("{p}: {e} (run `make data` to write the MNIST subset)"))
     };
-    let (images, labels) = (read(images_path)?, read(labels_path)?);
-    let mnist = data::load_mnist(&images, &labels)?;
+    Ok((read(IMAGES_PATH)?, read(LABELS_PATH)?))
+}
+
+/// Trains every case natively and returns the golden document (the file's content is
+/// its pretty-printed JSON plus a newline). `log` prints one line per run.
+pub fn build(images: &[u8], labels: &[u8], log: bool) -> Result<Value, Box<dyn std::error::Error>> {
+    let mnist = data::load_mnist(images, labels)?;
 
     let mut runs = Vec::new();
     for &(name, query) in CASES {
@@ -129,13 +156,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect();
             let history = t.history().to_vec();
             let last = history.last().cloned();
-            eprintln!(
-                "{name} k={k} repeat {repeat}: {} epochs, {} steps, status {:?}, test acc {:?}",
-                history.len(),
-                t.steps_done(),
-                t.status(),
-                last.map(|r| r.test_acc)
-            );
+            if log {
+                eprintln!(
+                    "{name} k={k} repeat {repeat}: {} epochs, {} steps, status {:?}, test acc {:?}",
+                    history.len(),
+                    t.steps_done(),
+                    t.status(),
+                    last.map(|r| r.test_acc)
+                );
+            }
             runs.push(json!({
                 "name": name,
                 "query": query,
@@ -164,17 +193,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let golden = json!({
-        "about": "written by examples/golden.rs; floats are IEEE bit patterns in hex",
+    Ok(json!({
+        "about": "written by examples/golden.rs (make golden); floats are IEEE bit patterns in hex",
         "data": {
-            "images": {"path": images_path, "len": images.len(), "fnv1a": fnv1a(&images)},
-            "labels": {"path": labels_path, "len": labels.len(), "fnv1a": fnv1a(&labels)},
+            "images": {"path": IMAGES_PATH, "len": images.len(), "fnv1a": fnv1a(images)},
+            "labels": {"path": LABELS_PATH, "len": labels.len(), "fnv1a": fnv1a(labels)},
         },
         "runs": runs,
-    });
-    let out = root.join("target/golden/web.json");
+    }))
+}
+
+/// The file's exact text for a golden document: objects indented one key a line, arrays
+/// of numbers and strings on one line (so a changed number is a one-line diff and the file
+/// stays small), a newline at the end.
+pub fn to_text(golden: &Value) -> String {
+    let mut out = String::new();
+    write_value(golden, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn write_value(v: &Value, indent: usize, out: &mut String) {
+    let pad = |n: usize| "  ".repeat(n);
+    let compact = |v: &Value| !matches!(v, Value::Object(_) | Value::Array(_));
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, x)) in map.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_value(x, indent + 1, out);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push('}');
+        }
+        Value::Array(xs) if !xs.is_empty() && !xs.iter().all(compact) => {
+            out.push_str("[\n");
+            for (i, x) in xs.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                write_value(x, indent + 1, out);
+                out.push_str(if i + 1 < xs.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push(']');
+        }
+        _ => out.push_str(&v.to_string()),
+    }
+}
+
+#[allow(dead_code)] // tests/pinned.rs includes this file for `build` and never calls `main`
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (images, labels) = read_data(root)?;
+    let golden = build(&images, &labels, true)?;
+    let out = root.join(GOLDEN_PATH);
     std::fs::create_dir_all(out.parent().expect("a file path has a parent"))?;
-    std::fs::write(&out, serde_json::to_string_pretty(&golden)? + "\n")?;
-    eprintln!("wrote {}", out.display());
+    std::fs::write(&out, to_text(&golden))?;
+    eprintln!("wrote {GOLDEN_PATH}: review `git diff {GOLDEN_PATH}` before committing it");
     Ok(())
 }

@@ -7,6 +7,7 @@
 #   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
 #   scripts/setup.sh all    everything above
+#   scripts/setup.sh mutants  cargo-mutants (only `make mutants` asks for it; not part of all)
 #
 # Nothing here downloads a prebuilt binary: every tool comes from crates.io,
 # npm or Debian's packages, so it works on a machine that reaches only those.
@@ -79,12 +80,17 @@ setup_browsers() {
   have geckodriver || { log "cargo install geckodriver (takes minutes)"; cargo install --locked geckodriver || cargo install geckodriver; }
 }
 
+setup_mutants() {
+  have cargo-mutants || { log "cargo install cargo-mutants (takes minutes)"; cargo install --locked cargo-mutants; }
+}
+
 case "${1:-all}" in
   rust) setup_rust ;;
   node) setup_node ;;
   bindgen) setup_bindgen ;;
   web) setup_web ;;
   browsers) setup_browsers ;;
+  mutants) setup_mutants ;;
   all) setup_rust; setup_node; setup_web; setup_browsers ;;
-  *) echo "usage: $0 [rust|node|bindgen|web|browsers|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [rust|node|bindgen|web|browsers|mutants|all]" >&2; exit 2 ;;
 esac

@@ -44,7 +44,7 @@ const LABELS: &[u8] = include_bytes!(concat!(
 /// Written by `cargo run --release --example golden` (scripts/wasm-test.sh does it first).
 const GOLDEN: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/target/golden/web.json"
+    "/tests/golden/runs.json"
 ));
 
 // ---- the golden file ---------------------------------------------------------------

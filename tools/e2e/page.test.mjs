@@ -27,6 +27,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../browser.mjs";
 import { serve } from "../serve.mjs";
+import { rows, controlValues } from "./page-model.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DIST = path.join(ROOT, "dist");
@@ -94,53 +95,6 @@ async function open(page, query = "") {
   await page.goto(`${origin}/${query}`);
   await page.waitForSelector("#runs-body tr", { timeout: 30_000 });
   return page;
-}
-
-/** The runs table, one object per row, read by column name (data-col). */
-async function rows(page) {
-  return page.$$eval("#runs-body tr", (trs) =>
-    trs.map((tr) => {
-      const text = (col) => tr.querySelector(`[data-col="${col}"]`)?.textContent.trim();
-      return {
-        k: text("k"),
-        seed: text("seed"),
-        batch: text("batch"),
-        lr: text("lr"),
-        epoch: text("epoch"),
-        acc: text("acc"),
-        status: text("status"),
-      };
-    }),
-  );
-}
-
-/** What the controls show: the experiment as a reader sees it. */
-async function controlValues(page) {
-  return page.evaluate(() => {
-    const v = (id) => document.getElementById(id).value;
-    return {
-      b0: document.getElementById("b0-out").textContent,
-      lr0: v("lr0"),
-      k: v("k"),
-      rule: document.querySelector('input[name="rule"]:checked')?.value,
-      warmup: v("warmup"),
-      decay: v("decay"),
-      opt: v("opt"),
-      momentum: v("momentum"),
-      epochs: v("epochs"),
-      train: v("train"),
-      dropout: v("dropout"),
-      seed: v("seed"),
-      init: v("init"),
-      norm: v("norm"),
-      x: document.querySelector('input[name="x"]:checked')?.value,
-      log: document.getElementById("log-loss").checked,
-      overlay: document.getElementById("overlay").checked,
-      mode: document.querySelector('input[name="mode"]:checked')?.value,
-      repeats: v("repeats"),
-      order: document.querySelector('input[name="order"]:checked')?.value,
-    };
-  });
 }
 
 /** Fraction of a canvas that is not white, and how many pixels have the colour `rgb`. */
