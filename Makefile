@@ -4,6 +4,7 @@
 #   make test    every test: native, wasm in headless Chrome and Firefox, the page end to end
 #   make sweep   the article's experiment with the native CLI (out/sweep.csv, out/sweep.svg)
 #   make bench   speed tables: native, then headless Chromium (one worker, all workers, memory)
+#   make soak    30 minutes of experiments in one page (SOAK_MINUTES=5 for less): workers, memory
 #   make dist    one static folder (dist/) any static host can serve
 #   make data    the MNIST subset as IDX files in data/mnist/
 
@@ -14,7 +15,7 @@ DATA := data/mnist
 DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte.gz
 WASM_PACK_BUILD := wasm-pack build --mode no-install --release --target web --out-dir pkg --no-typescript
 
-.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench clean
+.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench soak clean
 
 setup:
 	scripts/setup.sh all
@@ -74,6 +75,11 @@ bench: data tools/node_modules/.package-lock.json
 	$(MAKE) dist
 	scripts/setup.sh browsers
 	node tools/bench/bench.mjs
+
+# Not part of `make test`: it takes SOAK_MINUTES (default 30) and prints a table and a verdict.
+soak: dist tools/node_modules/.package-lock.json
+	scripts/setup.sh browsers
+	node tools/soak/soak.mjs
 
 clean:
 	rm -rf target pkg dist out

@@ -99,8 +99,8 @@ pub fn gunzip_if_needed_max<'a>(
     inflate(bytes, what, limit, None)
 }
 
-/// The inflater behind [`gunzip_if_needed`]. With `magic`, the first four inflated bytes
-/// are checked as soon as they exist: if they are the *other* MNIST file's magic, the
+/// The inflater behind [`gunzip_if_needed`]. With `magic`, the inflated magic is checked
+/// as soon as a header's worth (16 bytes) exists: if it is the *other* MNIST file's, the
 /// files were swapped, and that is reported at once as [`DataError::BadMagic`] instead of
 /// inflating up to the cap and reporting "too large" (an images file passed as labels
 /// would otherwise blow the labels cap).
