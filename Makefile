@@ -4,6 +4,7 @@
 #   make test    every test: native, wasm in headless Chrome and Firefox, the page end to end
 #   make sweep   the article's experiment with the native CLI (out/sweep.csv, out/sweep.svg)
 #   make bench   speed tables: native, then headless Chromium (one worker, all workers, memory)
+#   make soak    30 minutes of experiments in one page (SOAK_MINUTES=5 for less): workers, memory
 #   make dist    one static folder (dist/) any static host can serve
 #   make data    the MNIST subset as IDX files in data/mnist/
 #   make golden  rewrite the pinned numbers (tests/golden/runs.json); review its diff
@@ -19,7 +20,7 @@ DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/lr_batch_playground.wasm
 
-.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench golden mutants clean
+.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench soak golden mutants clean
 
 setup:
 	scripts/setup.sh all
@@ -89,6 +90,11 @@ golden: data
 mutants: data
 	scripts/setup.sh mutants
 	cargo mutants --no-shuffle $(foreach f,$(FILE),--file $(f))
+
+# Not part of `make test`: it takes SOAK_MINUTES (default 30) and prints a table and a verdict.
+soak: dist tools/node_modules/.package-lock.json
+	scripts/setup.sh browsers
+	node tools/soak/soak.mjs
 
 clean:
 	rm -rf target pkg dist out

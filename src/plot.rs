@@ -257,6 +257,9 @@ pub fn draw_curves<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The largest magnitude an axis of the curves extends to; see `draw_panel`.
+const AXIS_LIMIT: f64 = 1e300;
+
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     curves: &[Curve],
@@ -278,11 +281,16 @@ fn draw_panel<DB: DrawingBackend>(
             .chain(c.repeats.iter().copied())
             .flatten()
         {
-            x_max = x_max.max(opts.x.of(r));
+            // Capped in magnitude: plotters' tick search never ends on a range that is
+            // infinite or whose width overflows (a record of 1e308 would hang the page).
+            let x = opts.x.of(r);
+            if x.is_finite() {
+                x_max = x_max.max(x.min(AXIS_LIMIT));
+            }
             let v = metric.of(r);
             if v.is_finite() && !(r.status == Status::Diverged && metric.is_loss()) {
-                y_lo = y_lo.min(tf(v));
-                y_hi = y_hi.max(tf(v));
+                y_lo = y_lo.min(tf(v).clamp(-AXIS_LIMIT, AXIS_LIMIT));
+                y_hi = y_hi.max(tf(v).clamp(-AXIS_LIMIT, AXIS_LIMIT));
             }
         }
     }

@@ -18,11 +18,16 @@
 //! header claiming 4 billion images in a 16-byte file fails in O(1) without allocating.
 //! Gzip input is inflated in chunks and abandoned as soon as it exceeds a bound derived
 //! from [`MAX_IMAGES`], so a gzip bomb costs at most that bound in memory, never more.
+//! The output grows with what has actually inflated; it is sized in one go only when the
+//! IDX header and the gzip size trailer agree (see `reserve_confirmed`), never from the
+//! trailer alone, so a truncated file costs what it inflated to, not what it claims.
+//! After a gzip member may come another member or zero padding, as gzip(1) accepts;
+//! anything else is reported as trailing garbage.
 
 use std::borrow::Cow;
 use std::io::Read;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use super::DataError;
 
@@ -94,11 +99,16 @@ pub fn gunzip_if_needed_max<'a>(
     inflate(bytes, what, limit, None)
 }
 
-/// The inflater behind [`gunzip_if_needed`]. With `magic`, the first four inflated bytes
-/// are checked as soon as they exist: if they are the *other* MNIST file's magic, the
+/// The inflater behind [`gunzip_if_needed`]. With `magic`, the inflated magic is checked
+/// as soon as a header's worth (16 bytes) exists: if it is the *other* MNIST file's, the
 /// files were swapped, and that is reported at once as [`DataError::BadMagic`] instead of
 /// inflating up to the cap and reporting "too large" (an images file passed as labels
 /// would otherwise blow the labels cap).
+///
+/// What may follow a gzip member, as gzip(1) sees it: another member (concatenated
+/// members are valid per RFC 1952 and their outputs are joined), or zero bytes (padding
+/// to a block size, which gzip(1) ignores; so does this). Anything else is trailing
+/// garbage and is reported as such, with its offset and length.
 pub(super) fn inflate<'a>(
     bytes: &'a [u8],
     what: &'static str,
@@ -108,58 +118,141 @@ pub(super) fn inflate<'a>(
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(bytes));
     }
-    // Multi-member decoding accepts concatenated gzip members (valid per RFC 1952) and,
-    // unlike the single-member decoder, rejects garbage after the first member.
-    let mut decoder = MultiGzDecoder::new(bytes);
-    // The trailer's ISIZE (decompressed size mod 2^32) is only a hint from untrusted
-    // bytes, so it sizes the first allocation only as far as the input can justify: the
-    // real file fills exactly this buffer instead of growing by doubling (which matters
-    // in wasm, where freed memory is never returned).
-    let claimed = bytes.len().checked_sub(4).map_or(0, |at| {
-        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
-    });
-    let justified = bytes.len().saturating_mul(MAX_DEFLATE_RATIO);
-    let mut out: Vec<u8> = Vec::with_capacity(claimed.min(justified).min(limit));
+    let mut out: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; CHUNK];
-    let mut magic_checked = magic.is_none();
+    let mut header_seen = false;
+    // The unread input; each member's decoder consumes exactly its own bytes from it.
+    let mut rest: &[u8] = bytes;
     loop {
-        let n = match decoder.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(DataError::BadGzip {
-                    what,
-                    message: e.to_string(),
-                })
+        let at = bytes.len() - rest.len();
+        let mut decoder = GzDecoder::new(rest);
+        loop {
+            let n = match decoder.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(gzip_error(what, &e, at, bytes.len(), out.len())),
+            };
+            if n > limit - out.len() {
+                return Err(DataError::TooLarge { what, limit });
             }
-        };
-        if n > limit - out.len() {
-            return Err(DataError::TooLarge { what, limit });
-        }
-        if out.capacity() - out.len() < n {
-            // Grow geometrically but never past the limit, so capacity stays <= limit.
-            let want = (out.capacity().saturating_mul(2)).clamp(out.len() + n, limit);
-            out.reserve_exact(want - out.len());
-        }
-        out.extend_from_slice(&chunk[..n]);
-        if !magic_checked && out.len() >= 4 {
-            magic_checked = true;
-            // Only the other MNIST magic stops early: anything else (a corrupt stream, a
-            // bomb of zeros) is left to inflate so it gets its own, more precise error.
-            if let Some(expected) = magic {
-                let found = be_u32(&out, 0);
-                if found != expected && (found == IMAGES_MAGIC || found == LABELS_MAGIC) {
-                    return Err(DataError::BadMagic {
-                        what,
-                        expected,
-                        found,
-                    });
-                }
+            if out.capacity() - out.len() < n {
+                // Grow geometrically but never past the limit, so capacity stays <= limit.
+                let want = (out.capacity().saturating_mul(2)).clamp(out.len() + n, limit);
+                out.reserve_exact(want - out.len());
             }
+            out.extend_from_slice(&chunk[..n]);
+            if !header_seen && out.len() >= IMAGES_HEADER.max(LABELS_HEADER) {
+                header_seen = true;
+                check_inflated_magic(&out, what, magic)?;
+                reserve_confirmed(&mut out, bytes, limit);
+            }
+        }
+        rest = decoder.into_inner();
+        if rest.iter().all(|&b| b == 0) {
+            break;
+        }
+        if !rest.starts_with(&GZIP_MAGIC) {
+            return Err(DataError::BadGzip {
+                what,
+                message: format!(
+                    "{} bytes of trailing garbage after the gzip data, at byte {} of {} \
+                     (neither another gzip member nor zero padding)",
+                    rest.len(),
+                    bytes.len() - rest.len(),
+                    bytes.len()
+                ),
+            });
         }
     }
+    if !header_seen {
+        // Fewer inflated bytes than a header: the magic may still be the other file's.
+        check_inflated_magic(&out, what, magic)?;
+    }
     Ok(Cow::Owned(out))
+}
+
+/// A decoder error as a [`DataError::BadGzip`] that says where: a stream that ends early
+/// is "truncated" (the decoder's own words, "unexpected end of file", read as if the
+/// file were at fault for something else), and a fault in a later member names its byte.
+fn gzip_error(
+    what: &'static str,
+    e: &std::io::Error,
+    member_at: usize,
+    len: usize,
+    inflated: usize,
+) -> DataError {
+    let place = if member_at == 0 {
+        String::new()
+    } else {
+        format!(" (in the gzip member starting at byte {member_at})")
+    };
+    let message = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        format!(
+            "truncated: the compressed data ends before the gzip stream does{place} \
+             ({len} bytes read, {inflated} bytes inflated)"
+        )
+    } else {
+        format!("{e}{place}")
+    };
+    DataError::BadGzip { what, message }
+}
+
+/// With `magic`, reports a swapped pair as soon as the first four bytes have inflated.
+fn check_inflated_magic(
+    out: &[u8],
+    what: &'static str,
+    magic: Option<u32>,
+) -> Result<(), DataError> {
+    let Some(expected) = magic else {
+        return Ok(());
+    };
+    if out.len() < 4 {
+        return Ok(());
+    }
+    // Only the other MNIST magic stops early: anything else (a corrupt stream, a bomb of
+    // zeros) is left to inflate so it gets its own, more precise error.
+    let found = be_u32(out, 0);
+    if found != expected && (found == IMAGES_MAGIC || found == LABELS_MAGIC) {
+        return Err(DataError::BadMagic {
+            what,
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Reserves the whole file at once when two independent fields agree on its size: the
+/// IDX header (magic and count, just inflated) and the gzip trailer's ISIZE (the last
+/// four bytes of the input). Either alone is untrusted: a truncated file's last four bytes
+/// are arbitrary compressed data, and a header can claim any count. Both agreeing is what
+/// an intact file looks like, and then the output fills exactly this buffer instead of
+/// growing by doubling (which matters in wasm, where freed memory is never returned and
+/// doubling would leave room for 1.5 files). The reservation is still capped by `limit`
+/// and by what ~1032:1 deflate can justify from the input's length, so a crafted file can
+/// cost no more than a gzip bomb of its size could anyway.
+fn reserve_confirmed(out: &mut Vec<u8>, input: &[u8], limit: usize) {
+    let per_item = match be_u32(out, 0) {
+        IMAGES_MAGIC => (IMAGES_HEADER, PIXELS),
+        LABELS_MAGIC => (LABELS_HEADER, 1),
+        _ => return,
+    };
+    let count = be_u32(out, 4) as u64;
+    if count > MAX_IMAGES as u64 {
+        return;
+    }
+    // count <= MAX_IMAGES, so this fits a 32-bit usize.
+    let expected = per_item.0 + count as usize * per_item.1;
+    let n = input.len();
+    if n < 4 {
+        return;
+    }
+    let isize = u32::from_le_bytes([input[n - 4], input[n - 3], input[n - 2], input[n - 1]]);
+    let justified = n.saturating_mul(MAX_DEFLATE_RATIO);
+    if isize as usize == expected && expected <= limit.min(justified) && expected > out.len() {
+        out.reserve_exact(expected - out.len());
+    }
 }
 
 /// Reads the big-endian u32 at `at`; the caller has checked the length.

@@ -65,6 +65,9 @@ pub enum DataError {
     TooLarge { what: &'static str, limit: usize },
     /// Both files are valid but hold no sample.
     Empty,
+    /// Both files are valid but hold fewer than [`MIN_SAMPLES`] samples: too few for a
+    /// training and a test split of at least one sample each.
+    TooFew { count: usize, min: usize },
 }
 
 impl fmt::Display for DataError {
@@ -124,6 +127,13 @@ impl fmt::Display for DataError {
                 "{what}: too large after decompression: more than {limit} bytes"
             ),
             DataError::Empty => write!(f, "empty dataset: the files hold 0 images"),
+            DataError::TooFew { count, min } => write!(
+                f,
+                "dataset too small: the files hold {count} image{}; at least {min} are needed \
+                 so that the test split (1/{TEST_FRACTION_DEN} of them) and the training split \
+                 each get one",
+                if *count == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -155,9 +165,9 @@ impl Mnist {
 ///
 /// Errors, checked in this order: the images file (gzip, magic, header, length), then the
 /// labels file (the same, then each label), then a count mismatch between them, then an
-/// empty dataset. A gzipped file's magic is checked as soon as its first bytes inflate, so
-/// swapped files are reported as such at once. Labels are inflated under their own, much
-/// smaller cap ([`MAX_LABELS_FILE_BYTES`]).
+/// empty dataset, then one too small to split ([`MIN_SAMPLES`]). A gzipped file's magic is
+/// checked as soon as its first bytes inflate, so swapped files are reported as such at
+/// once. Labels are inflated under their own, much smaller cap ([`MAX_LABELS_FILE_BYTES`]).
 pub fn load_mnist(images: &[u8], labels: &[u8]) -> Result<Mnist, DataError> {
     let images = idx::images_from(idx::inflate(
         images,
@@ -179,6 +189,14 @@ pub fn load_mnist(images: &[u8], labels: &[u8]) -> Result<Mnist, DataError> {
     }
     if labels.is_empty() {
         return Err(DataError::Empty);
+    }
+    if labels.len() < MIN_SAMPLES {
+        // Caught here rather than when a run starts, where it would surface as a
+        // complaint about the `train` parameter, which is not at fault.
+        return Err(DataError::TooFew {
+            count: labels.len(),
+            min: MIN_SAMPLES,
+        });
     }
     Ok(Mnist {
         pixels: images.pixels,

@@ -83,8 +83,21 @@ pub struct Split {
 pub const TEST_FRACTION_NUM: usize = 1;
 pub const TEST_FRACTION_DEN: usize = 5;
 
+/// The fewest samples a dataset needs so that both splits get at least one: the
+/// smallest n with `test_size(n) >= 1` and `n - test_size(n) >= 1` (3: two to train on,
+/// one to test). [`load_mnist`](super::load_mnist) rejects smaller files.
+pub const MIN_SAMPLES: usize = min_samples();
+
+const fn min_samples() -> usize {
+    let mut n = 1;
+    while test_size(n) == 0 || n - test_size(n) == 0 {
+        n += 1;
+    }
+    n
+}
+
 /// Test-set size for `n` samples: round(n · 1/5), halves rounded up.
-pub fn test_size(n: usize) -> usize {
+pub const fn test_size(n: usize) -> usize {
     let (num, den) = (TEST_FRACTION_NUM as u128, TEST_FRACTION_DEN as u128);
     ((2 * n as u128 * num + den) / (2 * den)) as usize
 }
