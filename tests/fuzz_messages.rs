@@ -473,7 +473,10 @@ fn wild_records_reach_the_landscape_the_csv_and_the_charts_without_harm() {
         let (cfg, runs) = wild_runs(&mut g);
         let records = record_count(&runs);
         if std::env::var("FUZZ_SHOW").ok() == Some(seed.to_string()) {
-            eprintln!("seed {seed}: {} runs, {records} records\n{runs:?}", runs.len());
+            eprintln!(
+                "seed {seed}: {} runs, {records} records\n{runs:?}",
+                runs.len()
+            );
         }
         let (r, largest, total) = measured(|| {
             let land = Landscape::new(&cfg, &runs);
