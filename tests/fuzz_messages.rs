@@ -13,6 +13,7 @@
 //! config is either valid and round-trips exactly (JSON and URL query) or is a
 //! [`ConfigError`] naming a known parameter or `json`; memory bounded by a counting
 //! allocator (largest single allocation and total, which also bound the work; no clock).
+//! A failure names its seed; `FUZZ_SHOW=<seed>` prints that case's input.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -472,8 +473,11 @@ fn wild_records_reach_the_landscape_the_csv_and_the_charts_without_harm() {
         let mut g = Gen(1_000_000 + seed);
         let (cfg, runs) = wild_runs(&mut g);
         let records = record_count(&runs);
-        if std::env::var("FUZZ_SHOW").is_ok() {
-            eprintln!("seed {seed}: {} runs, {records} records", runs.len());
+        if std::env::var("FUZZ_SHOW").ok() == Some(seed.to_string()) {
+            eprintln!(
+                "seed {seed}: {} runs, {records} records\n{runs:?}",
+                runs.len()
+            );
         }
         let (r, largest, total) = measured(|| {
             let land = Landscape::new(&cfg, &runs);

@@ -186,6 +186,20 @@ async function chooseLandscape(page) {
   await setControl(page, "repeats", 1);
 }
 
+/** Clicks a button if the page offers it now (a short run may end before a stop). */
+async function clickIfEnabled(page, id) {
+  if (!(await page.isEnabled(`#${id}`))) return false;
+  await page.click(`#${id}`);
+  return true;
+}
+
+/** Longer runs for the experiments interrupted on purpose, so they are caught mid-run. */
+async function chooseLong(page) {
+  await chooseCurves(page);
+  await setControl(page, "epochs", 3);
+  await setControl(page, "train", 1000);
+}
+
 /** One experiment of the kind `kind`; returns a short description. */
 async function experiment(page, kind) {
   const start = () => page.click("#run-all");
@@ -211,38 +225,39 @@ async function experiment(page, kind) {
       return "landscape grid, to the end";
     }
     case "stop": {
-      await chooseCurves(page);
-      await setControl(page, "epochs", 3);
+      await chooseLong(page);
       await start();
       await waitRunning();
       await sleep(500 + rand() * 3000);
-      await page.click("#stop-all");
+      const stopped = await clickIfEnabled(page, "stop-all");
       await waitPhase(page, ["ended", "idle"], 30_000);
-      return "stopped mid-run";
+      return stopped ? "stopped mid-run" : "ended before the stop";
     }
     case "reset": {
-      await chooseCurves(page);
-      await setControl(page, "epochs", 3);
+      await chooseLong(page);
       await start();
       await firstEpoch();
-      await page.click("#reset-all");
-      await waitPhase(page, ["idle"], 30_000);
+      const reset = await clickIfEnabled(page, "reset-all");
+      await waitPhase(page, reset ? ["idle"] : ["ended", "idle"], 30_000);
       return "reset after the first epoch";
     }
     case "pause": {
-      await chooseCurves(page);
+      await chooseLong(page);
       await start();
       await waitRunning();
       await sleep(300 + rand() * 1500);
-      await page.click("#run-all"); // Pause
-      await sleep(500 + rand() * 1000);
-      if ((await phase(page)) === "paused") await page.click("#run-all"); // Resume
+      let paused = false;
+      if ((await phase(page)) === "running") {
+        await page.click("#run-all"); // Pause
+        paused = true;
+        await sleep(500 + rand() * 1000);
+        if ((await phase(page)) === "paused") await page.click("#run-all"); // Resume
+      }
       await waitPhase(page, ["ended"]);
-      return "paused and resumed";
+      return paused ? "paused and resumed" : "ended before the pause";
     }
     case "change": {
-      await chooseCurves(page);
-      await setControl(page, "epochs", 3);
+      await chooseLong(page);
       await start();
       await waitRunning();
       await sleep(300 + rand() * 2000);
@@ -252,6 +267,7 @@ async function experiment(page, kind) {
       if (what === "seed") await setControl(page, "seed", Number(await page.inputValue("#seed")) + 1);
       else if (what === "k") await setControl(page, "k", pick(["1-4", "3", "1,8"]));
       else if (what === "train") await setControl(page, "train", pick([250, 350]));
+      // (if the runs ended first, the change still replaces the experiment: idle)
       else await setMode(page, "landscape");
       await waitPhase(page, ["idle"], 30_000);
       if (what === "mode") await setMode(page, "curves");
@@ -267,7 +283,7 @@ const KINDS = ["complete", "stop", "change", "reset", "pause", "complete", "land
 function table(rows) {
   const head = ["min", "exps", "workers", "live", "heap MB", "wasm MB", "DOM nodes", "listeners", "longest ms", "long ms"];
   const lines = rows.map((r) => [
-    r.minutes.toFixed(1),
+    r.minutes.toFixed(2),
     r.experiments,
     r.created,
     r.live,
@@ -386,7 +402,20 @@ async function main() {
     console.log(`experiments: ${experiments} in ${last.minutes.toFixed(1)} min; workers started ${last.created}, ended ${last.terminated}, at most ${last.maxLive} at once`);
     console.log(`JS heap after GC: ${mb(base.heap).toFixed(2)} MB after warm-up (experiment ${base.experiments}) -> ${mb(last.heap).toFixed(2)} MB at the end (growth ${heapGrowth.toFixed(2)} MB, bound ${HEAP_MB} MB)`);
     console.log(`wasm memory (page instance): ${mb(base.wasm).toFixed(1)} MB -> ${mb(last.wasm).toFixed(1)} MB (growth ${wasmGrowth.toFixed(1)} MB, bound ${WASM_MB} MB)`);
+    // The trend after the warm-up (least squares), in MB per hour: a slow leak shows
+    // here long before it crosses the bound.
+    const slope = (ys) => {
+      const xs = afterWarmup.map((r) => r.minutes / 60);
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      return sxx > 0 ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx : 0;
+    };
+    console.log(`trend after the warm-up: JS heap ${mb(slope(afterWarmup.map((r) => r.heap))).toFixed(2)} MB/hour, wasm ${mb(slope(afterWarmup.map((r) => r.wasm))).toFixed(2)} MB/hour`);
     console.log(`DOM nodes ${base.nodes} -> ${last.nodes}, listeners ${base.listeners} -> ${last.listeners}`);
+    const outcomes = {};
+    for (const r of rows) outcomes[r.what] = (outcomes[r.what] || 0) + 1;
+    console.log(`experiments by outcome: ${Object.entries(outcomes).map(([k, n]) => `${n} ${k}`).join(", ")}`);
     console.log(`main-thread long tasks: ${last.longCount}, ${last.longSum.toFixed(0)} ms in all, longest ${last.longMax.toFixed(0)} ms`);
     const consoleErrors = errors.filter((e) => e.startsWith("console:"));
     if (consoleErrors.length) console.log(`console errors (${consoleErrors.length}): ${consoleErrors.slice(0, 3).join(" | ")}`);
