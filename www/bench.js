@@ -293,11 +293,14 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 /** End to end at one batch: the run worker with its breakdown, then the real page. */
 async function pageRun(one, data, batch, results) {
   const query = `b0=${batch}&k=1&epochs=${PAGE_EPOCHS}`;
-  status(`end to end at batch ${batch}: ${query}`);
+  status(`batch ${batch}: training rate before`);
   const config = await configOf(one, query);
   const before = await trainRate(one, batch);
+  status(`batch ${batch}: the page's run worker alone, ${query}`);
   const epochs = await runWorker(data, config);
+  status(`batch ${batch}: the page in a frame, ${query}&autorun=1`);
   const frame = await runFrame(`${query}&autorun=1`);
+  status(`batch ${batch}: training rate after`);
   const after = await trainRate(one, batch);
   const bench = (before + after) / 2;
   // A worker without per-epoch timing (an older worker.js) still gives the rate.

@@ -13,7 +13,12 @@
 //! Needs `make dist` first. Chromium is /usr/bin/chromium (or $CHROMIUM) through
 //! playwright-core: never `npx playwright install`, which would download a browser. Firefox
 //! is driven over WebDriver (tools/bench/webdriver.mjs), since Playwright only drives its
-//! own Firefox builds; without geckodriver it is skipped, with a line saying so. Nothing
+//! own Firefox builds; without geckodriver it is skipped, with a line saying so. In
+//! Chromium the bench also reads, over the DevTools protocol, how long the main thread
+//! was busy in each phase of the bench page (`Performance.getMetrics`, TaskDuration): the
+//! page under test runs in a same-origin frame, on that main thread, so during the end-to-end
+//! phases this is the page's own work (charts, table, live view) competing with its
+//! workers for the cores. Nothing
 //! is asserted about speed; a failed page (an error in the bench, a run that does not end
 //! "done") exits non-zero. Progress goes to stderr, the tables to stdout.
 
@@ -51,9 +56,20 @@ async function chromiumBench(origin) {
   const browser = await launchChromium();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1300, height: 1000 } })).newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const busy = async () => {
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      return metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN;
+    };
+    const phases = []; // {name, t, busy}: the main thread's busy seconds when each phase began
     page.on("console", (m) => {
-      if (m.text().startsWith("bench: ")) log(`chromium: ${m.text().slice(7)}`);
-      else if (m.type() === "error") log(`chromium page error: ${m.text()}`);
+      if (m.text().startsWith("bench: ")) {
+        const name = m.text().slice(7);
+        log(`chromium: ${name}`);
+        const t = Date.now();
+        busy().then((b) => phases.push({ name, t, busy: b }), () => {});
+      } else if (m.type() === "error") log(`chromium page error: ${m.text()}`);
     });
     page.on("pageerror", (e) => log(`chromium page exception: ${e.message}`));
     await page.goto(`${origin}/bench.html?${benchQuery()}`);
@@ -63,6 +79,16 @@ async function chromiumBench(origin) {
     });
     const { results, error } = await page.evaluate(() => ({ results: window.benchResults, error: window.benchError }));
     if (error) throw new Error(`bench page in Chromium: ${error}`);
+    phases.sort((a, b) => a.t - b.t);
+    const rows = phases.slice(0, -1).map((p, i) => {
+      const next = phases[i + 1];
+      const secs = (next.t - p.t) / 1000;
+      return `| ${p.name} | ${secs.toFixed(1)} | ${(next.busy - p.busy).toFixed(2)} | ${((100 * (next.busy - p.busy)) / secs).toFixed(0)}% |`;
+    });
+    results.markdown +=
+      "\n\nthe main thread of the bench page (and of the page under test, in its frame) in each phase:\n\n" +
+      "| phase | seconds | main thread busy (s) | share |\n|:--|--:|--:|--:|\n" +
+      rows.join("\n");
     return { name: `headless Chromium ${browser.version()}`, results };
   } finally {
     await browser.close();
