@@ -3,7 +3,8 @@
 #   make serve   install what is missing, build the page, serve http://127.0.0.1:8080/
 #   make test    every test: native, wasm in headless Chrome and Firefox, the page end to end
 #   make sweep   the article's experiment with the native CLI (out/sweep.csv, out/sweep.svg)
-#   make bench   speed tables: native, then headless Chromium (one worker, all workers, memory)
+#   make bench   speed tables: native, then headless Chromium and Firefox (kernels, workers,
+#                memory, the page end to end with a time breakdown, the article preset)
 #   make soak    30 minutes of experiments in one page (SOAK_MINUTES=5 for less): workers, memory
 #   make dist    one static folder (dist/) any static host can serve
 #   make data    the MNIST subset as IDX files in data/mnist/

@@ -3,11 +3,20 @@
 //!
 //! Shapes (the named table): one optimizer step = forward + backward of the
 //! conv 1→32 3×3 → ReLU → max-pool 2×2 → dropout 0.25 → dense 5408→10 model on
-//! a batch of B real MNIST digits, plus the SGD update. We count the model's
-//! nominal 1.1 MFLOP per training sample (conv forward 0.39, conv weight
-//! gradient 0.39, dense forward and backward 0.32) and 0.5 MFLOP per evaluated
-//! sample, so GFLOP/s compare across implementations whatever shortcuts (the
-//! sparse pool backward) a kernel takes.
+//! a batch of B real MNIST digits, plus the SGD update: `train::BenchLoop`, the one
+//! training loop every benchmark times. GFLOP/s count the model's nominal FLOPs per
+//! sample (`model::TRAIN_FLOP_PER_SAMPLE`, `EVAL_FLOP_PER_SAMPLE`), so they compare
+//! across implementations whatever shortcuts (the sparse pool backward) a kernel takes.
+//!
+//! Then end to end, the way the CLI (`src/bin/sweep.rs`) trains: a whole `Trainer` run
+//! (shuffling, gathering, evaluation of the test split after every epoch, noise-scale
+//! probes) at batch 1, 8, 32 and 1024, against the training rate measured just before
+//! and just after it on the same core (the machine may be shared: a ratio within one
+//! moment means more than either number alone). The trainer times its evaluation and
+//! probes with the clock given here; "training steps" is the rest of the run's time (the
+//! trainer's shuffling, gathering and bookkeeping included), each with its share of the
+//! epoch, measured within the same run and so steady under load; the last column is the
+//! training steps' time at the bench's rate, for comparison.
 //!
 //! Before timing, the active kernels are checked against their scalar twins on
 //! the benchmark's own batch (`kernels::check`): a benchmark that got faster by
@@ -16,20 +25,22 @@
 //! (`kernels::profile`, one chunk of 32 samples) takes the fastest of a few
 //! rounds. Nothing is asserted about speed.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use lr_batch_playground::config::Opt;
-use lr_batch_playground::data::{self, Norm};
+use lr_batch_playground::config::Config;
+use lr_batch_playground::data::{self, Norm, Split};
 use lr_batch_playground::kernels::{self, profile};
-use lr_batch_playground::model::{Init, Model, INPUT};
-use lr_batch_playground::optim::Optimizer;
+use lr_batch_playground::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use lr_batch_playground::rng::Rng;
+use lr_batch_playground::train::{BenchLoop, Trainer};
 
 const BATCHES: [usize; 5] = [1, 8, 32, 128, 1024];
-const TRAIN_FLOP_PER_SAMPLE: f64 = 1.1e6;
-const EVAL_FLOP_PER_SAMPLE: f64 = 0.5e6;
+/// Batch sizes of the end-to-end table, and epochs per run there.
+const E2E_BATCHES: [usize; 4] = [1, 8, 32, 1024];
+const E2E_EPOCHS: u32 = 2;
 
-fn load() -> (Vec<f32>, Vec<u8>, Vec<f32>, Vec<u8>) {
+fn load() -> Split {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/");
     let read = |n: &str| {
         std::fs::read(format!("{dir}{n}")).unwrap_or_else(|e| panic!("{n}: {e}; run `make data`"))
@@ -39,17 +50,22 @@ fn load() -> (Vec<f32>, Vec<u8>, Vec<f32>, Vec<u8>) {
         &read("train-labels-idx1-ubyte.gz"),
     )
     .unwrap();
-    let s = data::split(&m, 8000, Norm::None);
-    (s.train.images, s.train.labels, s.test.images, s.test.labels)
+    data::split(&m, 8000, Norm::None)
 }
 
-/// Median seconds per call of `f`, over 5 samples of enough calls to last ~0.3 s.
-fn time<F: FnMut()>(mut f: F) -> f64 {
+/// Milliseconds since the first call: the clock handed to the trainer.
+fn clock_ms() -> f64 {
+    static T0: OnceLock<Instant> = OnceLock::new();
+    T0.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
+}
+
+/// Median seconds per call of `f`, over 5 samples of enough calls to last ~`secs`/5.
+fn time<F: FnMut()>(secs: f64, mut f: F) -> f64 {
     f();
     let t = Instant::now();
     f();
     let one = t.elapsed().as_secs_f64().max(1e-6);
-    let reps = ((0.3 / one).ceil() as usize).clamp(1, 100_000);
+    let reps = ((secs / 5.0 / one).ceil() as usize).clamp(1, 100_000);
     let mut samples: Vec<f64> = (0..5)
         .map(|_| {
             let t = Instant::now();
@@ -63,8 +79,16 @@ fn time<F: FnMut()>(mut f: F) -> f64 {
     samples[2]
 }
 
+/// Training samples per second of [`BenchLoop`] at batch `bs`, over about `secs`.
+fn train_rate(split: &Split, bs: usize, secs: f64) -> f64 {
+    let mut bench = BenchLoop::new(&split.train.images, &split.train.labels, bs);
+    let step_secs = time(secs, || assert!(bench.step().is_finite()));
+    bench.batch() as f64 / step_secs
+}
+
 fn main() {
-    let (tx, ty, ex, ey) = load();
+    let split = load();
+    let tx = &split.train.images;
     if let Err(e) = kernels::check::against_scalar(&tx[..64 * INPUT], 64) {
         panic!("the {} kernels are wrong: {e}", kernels::ACTIVE_NAME);
     }
@@ -82,27 +106,10 @@ fn main() {
     println!("| batch | step (ms) | train samples/s | GFLOP/s |");
     println!("|------:|----------:|----------------:|--------:|");
     for &bs in &BATCHES {
-        let mut rng = Rng::new(1);
-        let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
-        let mut opt = Optimizer::new(Opt::Sgd, 0.0);
-        let mut at = 0usize;
-        let n_train = ty.len();
-        let secs = time(|| {
-            let start = at % (n_train - bs + 1);
-            at += bs;
-            let loss = model.train_batch(
-                &tx[start * INPUT..(start + bs) * INPUT],
-                &ty[start..start + bs],
-                &mut rng,
-            );
-            assert!(loss.is_finite());
-            let (p, g) = model.params_and_grads();
-            opt.step(p, g, 0.001);
-        });
-        let sps = bs as f64 / secs;
+        let sps = train_rate(&split, bs, 1.5);
         println!(
             "| {bs:>5} | {:>9.3} | {sps:>15.0} | {:>7.2} |",
-            secs * 1e3,
+            bs as f64 / sps * 1e3,
             sps * TRAIN_FLOP_PER_SAMPLE / 1e9
         );
     }
@@ -127,10 +134,11 @@ fn main() {
         step * 1e3 / chunk as f64
     );
 
+    let (ex, ey) = (&split.test.images, &split.test.labels);
     let mut rng = Rng::new(1);
     let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
-    let secs = time(|| {
-        let (loss, correct) = model.evaluate(&ex, &ey);
+    let secs = time(1.5, || {
+        let (loss, correct) = model.evaluate(ex, ey);
         assert!(loss.is_finite() && correct <= ey.len());
     });
     let sps = ey.len() as f64 / secs;
@@ -140,4 +148,49 @@ fn main() {
         secs * 1e3,
         sps * EVAL_FLOP_PER_SAMPLE / 1e9
     );
+
+    end_to_end(Arc::new(split));
+}
+
+/// The CLI's way of training, timed per epoch against the bench's training rate.
+fn end_to_end(split: Arc<Split>) {
+    println!(
+        "\nend to end as the CLI trains (`Trainer::run_epoch`: {E2E_EPOCHS} epochs of {} samples, \
+         evaluation of {} test digits and noise probes included), ms per epoch:\n",
+        split.train.len(),
+        split.test.len()
+    );
+    println!(
+        "| batch | bench samples/s | end-to-end samples/s | × bench | epoch | training steps \
+         | evaluation | noise probes | at the bench's rate |"
+    );
+    println!("|------:|------:|------:|------:|------:|------:|------:|------:|------:|");
+    for &bs in &E2E_BATCHES {
+        let before = train_rate(&split, bs, 1.0);
+        let cfg = Config::from_query(&format!("b0={bs}&k=1&epochs={E2E_EPOCHS}"))
+            .expect("a valid bench config");
+        let mut t = Trainer::new(&cfg, 1, split.clone()).expect("a valid run");
+        t.set_clock(clock_ms);
+        let t0 = clock_ms();
+        t.run_to_end();
+        let wall = clock_ms() - t0;
+        let after = train_rate(&split, bs, 1.0);
+        let bench = 0.5 * (before + after);
+        let tm = t.timings();
+        let last = t.history().last().expect("the run has epochs");
+        let samples = last.samples as f64;
+        let epochs = last.epoch as f64;
+        let steps_ms = samples / bench * 1e3;
+        let e2e = samples / (wall / 1e3);
+        let per = |ms: f64| format!("{:.1} ({:.1}%)", ms / epochs, 100.0 * ms / wall);
+        println!(
+            "| {bs} | {bench:.0} | {e2e:.0} | {:.2} | {:.1} | {} | {} | {} | {:.1} |",
+            e2e / bench,
+            wall / epochs,
+            per(wall - tm.eval_ms - tm.probe_ms),
+            per(tm.eval_ms),
+            per(tm.probe_ms),
+            steps_ms / epochs,
+        );
+    }
 }

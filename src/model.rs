@@ -40,6 +40,13 @@ pub const CLASSES: usize = 10;
 pub const CHANNELS: usize = 32;
 /// Features after conv + pool, the dense layer's input: 32·13·13.
 pub const HIDDEN: usize = 5408;
+/// Nominal FLOPs of one training sample (forward, backward, update): conv forward 0.39 M,
+/// conv weight gradient 0.39 M, dense forward and both backwards 0.32 M. Benchmarks report
+/// GFLOP/s from this count whatever shortcuts a kernel takes (the sparse pool backward), so
+/// the figures compare across implementations.
+pub const TRAIN_FLOP_PER_SAMPLE: f64 = 1.1e6;
+/// Nominal FLOPs of one evaluated sample: conv and dense forward.
+pub const EVAL_FLOP_PER_SAMPLE: f64 = 0.5e6;
 /// Largest number of samples processed layer-by-layer at once. Measured natively (release,
 /// `tests/kernels.rs` throughput probe, batches 32–512): one sample at a time is ~30% slower
 /// (per-call overheads, the dense weights re-streamed per sample), while 16, 64 and 128 are
@@ -94,6 +101,32 @@ impl Scratch {
             grow(&mut self.dlogits, m * CLASSES, 0.0);
             grow(&mut self.dh, m * HIDDEN, 0.0);
         }
+    }
+}
+
+/// [`crate::noise::sq_norm`] of each row of `rows` (m, len) into `out` (m), four rows at a
+/// time. Each row is still summed in its own order, element by element into one f64, so
+/// every result is bit-identical to `sq_norm`'s; four independent chains in one loop hide
+/// the latency of the f64 add that bounds a single chain (a sixth of a noise probe's time
+/// when the 5,408 hidden units of each sample were summed one chain after another).
+fn row_sq_norms(rows: &[f32], len: usize, out: &mut [f64]) {
+    let sq = |v: f32| (v as f64) * (v as f64);
+    let mut quads = out.chunks_exact_mut(4);
+    let mut at = 0;
+    for o in &mut quads {
+        let row = |j: usize| &rows[(at + j) * len..(at + j + 1) * len];
+        let mut acc = [0f64; 4];
+        for (((&a, &b), &c), &d) in row(0).iter().zip(row(1)).zip(row(2)).zip(row(3)) {
+            acc[0] += sq(a);
+            acc[1] += sq(b);
+            acc[2] += sq(c);
+            acc[3] += sq(d);
+        }
+        o.copy_from_slice(&acc);
+        at += 4;
+    }
+    for (j, o) in quads.into_remainder().iter_mut().enumerate() {
+        *o = crate::noise::sq_norm(&rows[(at + j) * len..(at + j + 1) * len]);
     }
 }
 
@@ -301,6 +334,7 @@ impl Model {
         let mut loss = 0.0f64;
         let mut tmp_w = [0f32; CONV_W_LEN]; // one sample's conv dw, for the norms
         let mut tmp_b = [0f32; CHANNELS];
+        let mut h2s = [0f64; CHUNK]; // |h_i|² of the chunk's samples, for the norms
         for (ci, (xc, yc)) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)).enumerate() {
             let m = yc.len();
             let h = &mut s.h[..m * HIDDEN]; // (m, HIDDEN)
@@ -320,6 +354,7 @@ impl Model {
                 Some(norms) => {
                     // Gradients here carry the 1/N of the mean; undo it for per-sample norms.
                     let unscale = (n as f64) * (n as f64);
+                    row_sq_norms(h, HIDDEN, &mut h2s[..m]);
                     for i in 0..m {
                         tmp_w.fill(0.0);
                         tmp_b.fill(0.0);
@@ -333,7 +368,7 @@ impl Model {
                         grd.conv_b.iter_mut().zip(&tmp_b).for_each(|(g, t)| *g += t);
                         let delta = &dlogits[i * CLASSES..(i + 1) * CLASSES];
                         let d2 = crate::noise::sq_norm(delta);
-                        let h2 = crate::noise::sq_norm(&h[i * HIDDEN..(i + 1) * HIDDEN]);
+                        let h2 = h2s[i];
                         let conv2 = crate::noise::sq_norm(&tmp_w) + crate::noise::sq_norm(&tmp_b);
                         norms[ci * CHUNK + i] = ((conv2 + d2 * (h2 + 1.0)) * unscale) as f32;
                     }
@@ -346,7 +381,25 @@ impl Model {
     /// Forward only, no dropout. x (N, 784), y (N). Returns (Σ per-sample losses as f64,
     /// number of samples whose argmax logit equals the label). Chunked like training.
     pub fn evaluate(&mut self, x: &[f32], y: &[u8]) -> (f64, usize) {
+        self.evaluate_keep_logits(x, y, &mut [])
+    }
+
+    /// [`Model::evaluate`] that also copies each sample's logits into `logits` (N, 10), or
+    /// into nothing when `logits` is empty. The same arithmetic in the same order, so the
+    /// returned loss and count are bit-identical to `evaluate`'s, and the logits to those
+    /// [`Model::predict`] turns into probabilities: a caller can answer later `predict` or
+    /// confusion questions about these weights from the copy without a second forward pass.
+    pub fn evaluate_keep_logits(
+        &mut self,
+        x: &[f32],
+        y: &[u8],
+        logits: &mut [f32],
+    ) -> (f64, usize) {
         let n = y.len();
+        assert!(
+            logits.is_empty() || logits.len() == n * CLASSES,
+            "logits must be empty or (N, {CLASSES})"
+        );
         assert_eq!(
             x.len(),
             n * INPUT,
@@ -354,10 +407,14 @@ impl Model {
         );
         let mut loss = 0.0f64;
         let mut correct = 0usize;
-        for (xc, yc) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)) {
-            let logits = self.infer(xc, yc.len()); // (m, CLASSES)
-            loss += softmax_xent::forward(logits, yc);
-            correct += logits
+        for (ci, (xc, yc)) in x.chunks(CHUNK * INPUT).zip(y.chunks(CHUNK)).enumerate() {
+            let z = self.infer(xc, yc.len()); // (m, CLASSES)
+            if !logits.is_empty() {
+                let at = ci * CHUNK * CLASSES;
+                logits[at..at + z.len()].copy_from_slice(z);
+            }
+            loss += softmax_xent::forward(z, yc);
+            correct += z
                 .chunks_exact(CLASSES)
                 .zip(yc)
                 .filter(|(z, &label)| softmax_xent::argmax(z) == label as usize)
@@ -401,5 +458,33 @@ impl Model {
         conv::forward_relu_pool(xc, prm.conv_w, prm.conv_b, m, h, am);
         dense::forward(h, prm.dense_w, prm.dense_b, m, logits);
         logits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The four-chain norms equal `sq_norm` row by row, to the bit, on every row count
+    /// around a multiple of four (the remainder rows take the plain path).
+    #[test]
+    fn row_sq_norms_are_sq_norm_bit_for_bit() {
+        let mut rng = Rng::new(3);
+        let len = 1001;
+        for m in 0..=9 {
+            let rows: Vec<f32> = (0..m * len)
+                .map(|i| match i % 7 {
+                    0 => 0.0, // ReLU and dropout zeros
+                    1 => -0.0,
+                    _ => rng.uniform(-3.0, 3.0) * 10f32.powi((i % 5) as i32 - 2),
+                })
+                .collect();
+            let mut out = vec![f64::NAN; m];
+            row_sq_norms(&rows, len, &mut out);
+            for (i, &o) in out.iter().enumerate() {
+                let want = crate::noise::sq_norm(&rows[i * len..(i + 1) * len]);
+                assert_eq!(o.to_bits(), want.to_bits(), "m = {m}, row {i}");
+            }
+        }
     }
 }

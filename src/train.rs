@@ -23,6 +23,18 @@
 //! so runs with different k are measured alike. The smoothed B_simple goes
 //! into each record.
 //!
+//! Epoch-end answers: the evaluation at the end of an epoch keeps the test split's logits,
+//! so questions about those weights (the confusion matrix, predictions for some test
+//! samples) are answered from them without a second forward pass: at once while the
+//! weights are unchanged ([`Trainer::confusion`], [`Trainer::predict_test`]), and on request
+//! about the last epoch's end even after training went on ([`Trainer::epoch_confusion`],
+//! [`Trainer::epoch_predict`], what the page's live view shows "after epoch N").
+//!
+//! Timings: the caller may hand the trainer a clock ([`Trainer::set_clock`]); it then adds up
+//! the time spent evaluating and probing ([`Trainer::timings`]), so a shell can split a
+//! run's time into training steps, evaluation, probes and its own overhead. Without a clock
+//! nothing is timed. The clock is only read, never used to decide anything.
+//!
 //! Divergence: a mini-batch loss that is NaN, infinite or above
 //! [`DIVERGENCE_LOSS`] stops the run before the update is applied; the run's
 //! status becomes `diverged` and a final record for the partial epoch says so.
@@ -51,6 +63,21 @@ pub const PROBE_SIZE: usize = 256;
 const PROBES_PER_EPOCH: u64 = 2;
 /// EMA decay of the noise statistics per probe.
 const NOISE_EMA: f64 = 0.7;
+
+/// A clock for [`Trainer::set_clock`]: milliseconds from any fixed origin.
+pub type Clock = fn() -> f64;
+
+/// Time a trainer spent outside its training steps, by the clock of [`Trainer::set_clock`]
+/// (all zero without one). Training-step time is the caller's total minus these.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timings {
+    /// Milliseconds evaluating the test split, and how many evaluations.
+    pub eval_ms: f64,
+    pub evals: u64,
+    /// Milliseconds in noise-scale probes, and how many probes.
+    pub probe_ms: f64,
+    pub probes: u64,
+}
 
 pub struct Trainer {
     cfg: Config,
@@ -83,6 +110,12 @@ pub struct Trainer {
     // Reused batch buffers (no allocation per step).
     x: Vec<f32>, // (B, 784)
     y: Vec<u8>,  // (B)
+    /// (N_test, 10) logits of the last test evaluation, and the step count it was made at
+    /// (weights change exactly when `step` grows).
+    test_logits: Vec<f32>,
+    eval_step: Option<u64>,
+    clock: Option<Clock>,
+    timings: Timings,
 }
 
 /// What a call to [`Trainer::step`] did.
@@ -163,6 +196,10 @@ impl Trainer {
             probe_idx: vec![0; PROBE_SIZE],
             x: Vec::with_capacity(plan.batch * crate::model::INPUT),
             y: Vec::with_capacity(plan.batch),
+            test_logits: Vec::new(),
+            eval_step: None,
+            clock: None,
+            timings: Timings::default(),
             cfg,
             plan,
             data,
@@ -206,6 +243,16 @@ impl Trainer {
 
     pub fn data(&self) -> &Split {
         &self.data
+    }
+
+    /// Times evaluation and noise probes with `clock` from now on (see [`Timings`]).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = Some(clock);
+    }
+
+    /// Time spent evaluating and probing so far (zeros without a clock).
+    pub fn timings(&self) -> Timings {
+        self.timings
     }
 
     /// Marks the run as stopped by the user; further steps do nothing.
@@ -286,7 +333,12 @@ impl Trainer {
         self.step_losses.push(loss);
         self.pos = end;
         if self.step % self.probe_every == 0 {
+            let t0 = self.clock.map_or(0.0, |c| c());
             self.probe_noise();
+            if let Some(c) = self.clock {
+                self.timings.probe_ms += c() - t0;
+                self.timings.probes += 1;
+            }
         }
         if self.pos == n {
             self.pos = 0;
@@ -352,16 +404,82 @@ impl Trainer {
         self.noise.add_batch(sq_norm(self.model.grads()));
     }
 
-    /// (mean test loss, test accuracy) of the current weights.
+    /// (mean test loss, test accuracy) of the current weights. Keeps the test logits for
+    /// the epoch-end answers (timed when a clock is set).
     pub fn evaluate_test(&mut self) -> (f64, f64) {
+        let t0 = self.clock.map_or(0.0, |c| c());
         let test = &self.data.test;
-        let (loss_sum, correct) = self.model.evaluate(&test.images, &test.labels);
+        // Allocated at the first evaluation, reused after.
+        self.test_logits
+            .resize(test.len() * crate::model::CLASSES, 0.0);
+        let (loss_sum, correct) =
+            self.model
+                .evaluate_keep_logits(&test.images, &test.labels, &mut self.test_logits);
+        self.eval_step = Some(self.step);
+        if let Some(c) = self.clock {
+            self.timings.eval_ms += c() - t0;
+            self.timings.evals += 1;
+        }
         let n = test.len().max(1) as f64;
         (loss_sum / n, correct as f64 / n)
     }
 
+    /// The step count of the last evaluation whose logits are kept, if any (the end of the
+    /// last finished epoch, unless `evaluate_test` was called since).
+    pub fn evaluated_at(&self) -> Option<u64> {
+        self.eval_step
+    }
+
+    /// Whether the kept logits belong to the current weights.
+    fn logits_current(&self) -> bool {
+        self.eval_step == Some(self.step)
+    }
+
+    /// [`Trainer::predict_test`] for the weights of the last evaluation (see
+    /// [`Trainer::evaluated_at`]), from its kept logits; `None` before the first. Indices
+    /// must be in the test split (asserted).
+    pub fn epoch_predict(&self, indices: &[usize]) -> Option<(Vec<u8>, Vec<f32>)> {
+        use crate::model::CLASSES;
+        self.eval_step?;
+        let mut preds = vec![0u8; indices.len()];
+        let mut probs = vec![0f32; indices.len() * CLASSES];
+        for ((&i, pred), q) in indices
+            .iter()
+            .zip(&mut preds)
+            .zip(probs.chunks_exact_mut(CLASSES))
+        {
+            let z = &self.test_logits[i * CLASSES..(i + 1) * CLASSES];
+            crate::nn::softmax_xent::softmax(z, CLASSES, q);
+            *pred = crate::nn::softmax_xent::argmax(z) as u8;
+        }
+        Some((preds, probs))
+    }
+
+    /// [`Trainer::confusion`] for the weights of the last evaluation, from its kept logits;
+    /// `None` before the first.
+    pub fn epoch_confusion(&self) -> Option<[[u32; 10]; 10]> {
+        use crate::model::CLASSES;
+        self.eval_step?;
+        let mut m = [[0u32; 10]; 10];
+        for (&t, z) in self
+            .data
+            .test
+            .labels
+            .iter()
+            .zip(self.test_logits.chunks_exact(CLASSES))
+        {
+            m[t as usize][crate::nn::softmax_xent::argmax(z)] += 1;
+        }
+        Some(m)
+    }
+
     /// Predictions (class, softmax probabilities (N, 10)) for the given test samples.
     pub fn predict_test(&mut self, indices: &[usize]) -> (Vec<u8>, Vec<f32>) {
+        if self.logits_current() {
+            if let Some(p) = self.epoch_predict(indices) {
+                return p;
+            }
+        }
         let mut x = Vec::new();
         let mut y = Vec::new();
         self.data.test.gather(indices, &mut x, &mut y);
@@ -373,6 +491,11 @@ impl Trainer {
 
     /// Confusion matrix on the whole test split: `m[true][predicted]`.
     pub fn confusion(&mut self) -> [[u32; 10]; 10] {
+        if self.logits_current() {
+            if let Some(m) = self.epoch_confusion() {
+                return m;
+            }
+        }
         let test = &self.data.test;
         let mut preds = vec![0u8; test.len()];
         let mut probs = vec![0f32; test.len() * crate::model::CLASSES];
@@ -382,5 +505,64 @@ impl Trainer {
             m[t as usize][p as usize] += 1;
         }
         m
+    }
+}
+
+/// The training loop every benchmark times as "the training rate" (`benches/train.rs`
+/// natively, `benchTrain` in the browser): optimizer steps of the article's CNN (PyTorch
+/// init, dropout 0.25, plain SGD at η = 0.001, seed 1) on consecutive batches of `x`, with no
+/// shuffling, evaluation or noise probes. What a [`Trainer`] does on top of this is what
+/// `make bench`'s end-to-end breakdown measures.
+pub struct BenchLoop<'a> {
+    x: &'a [f32], // (N, 784)
+    y: &'a [u8],  // (N)
+    batch: usize,
+    at: usize,
+    model: Model,
+    opt: Optimizer,
+    rng: Rng,
+}
+
+impl<'a> BenchLoop<'a> {
+    /// Batches of `min(batch, N)` samples of x (N, 784), y (N); N > 0 and batch > 0 (asserted).
+    pub fn new(x: &'a [f32], y: &'a [u8], batch: usize) -> BenchLoop<'a> {
+        use crate::model::{Init, INPUT};
+        assert!(
+            !y.is_empty() && batch > 0,
+            "BenchLoop needs samples and a batch"
+        );
+        assert_eq!(x.len(), y.len() * INPUT, "x must be (N, {INPUT})");
+        let mut rng = Rng::new(1);
+        let model = Model::new(Init::PyTorch, 0.25, &mut rng);
+        BenchLoop {
+            x,
+            y,
+            batch: batch.min(y.len()),
+            at: 0,
+            model,
+            opt: Optimizer::new(crate::config::Opt::Sgd, 0.0),
+            rng,
+        }
+    }
+
+    /// Samples per step.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// One optimizer step on the next batch (wrapping around); its mini-batch loss.
+    pub fn step(&mut self) -> f32 {
+        use crate::model::INPUT;
+        let (n, bs) = (self.y.len(), self.batch);
+        let start = self.at % (n - bs + 1);
+        self.at += bs;
+        let loss = self.model.train_batch(
+            &self.x[start * INPUT..(start + bs) * INPUT],
+            &self.y[start..start + bs],
+            &mut self.rng,
+        );
+        let (p, g) = self.model.params_and_grads();
+        self.opt.step(p, g, 0.001);
+        loss
     }
 }

@@ -1,7 +1,10 @@
 //! Training end to end on the real MNIST subset (written by `make data`):
 //! the loss goes down, the same seed gives bit-identical records, a diverging
 //! run is marked and stopped, the warmup reaches the scaled rate, batch GD,
-//! SGD (batch 1) and a partial last batch all work. The CLI's tests are in `cli.rs`.
+//! SGD (batch 1) and a partial last batch all work, the epoch-end answers
+//! (confusion, predictions) kept from the last evaluation equal a fresh forward
+//! pass, and the trainer times evaluation and probes with the caller's clock.
+//! The CLI's tests are in `cli.rs`.
 
 use std::sync::{Arc, OnceLock};
 
@@ -9,6 +12,7 @@ use lr_batch_playground::config::Config;
 use lr_batch_playground::data::{self, Norm, Split};
 use lr_batch_playground::files;
 use lr_batch_playground::metrics::Status;
+use lr_batch_playground::model::{Model, CLASSES};
 use lr_batch_playground::train::Trainer;
 
 /// The real subset, split with the whole training set (trainers cap it by `train`).
@@ -201,4 +205,72 @@ fn noise_scale_is_stable_across_seeds() {
         .noise_scale;
     assert!(a.is_finite() && b.is_finite() && a > 1.0, "{a} {b}");
     assert!(a / b < 2.0 && b / a < 2.0, "seed 1: {a}, seed 2: {b}");
+}
+
+/// Confusion matrix and predictions of `model` on the test split by a fresh forward pass.
+fn fresh_answers(model: &Model, idx: &[usize]) -> ([[u32; 10]; 10], Vec<u8>, Vec<f32>) {
+    let test = &split().test;
+    let mut model = model.clone();
+    let mut preds = vec![0u8; test.len()];
+    let mut probs = vec![0f32; test.len() * CLASSES];
+    model.predict(&test.images, &mut preds, &mut probs);
+    let mut m = [[0u32; 10]; 10];
+    for (&t, &p) in test.labels.iter().zip(&preds) {
+        m[t as usize][p as usize] += 1;
+    }
+    let sel_p = idx.iter().map(|&i| preds[i]).collect();
+    let sel_q = idx
+        .iter()
+        .flat_map(|&i| probs[i * CLASSES..(i + 1) * CLASSES].to_vec())
+        .collect();
+    (m, sel_p, sel_q)
+}
+
+#[test]
+fn epoch_end_answers_equal_a_fresh_pass() {
+    let mut t = Trainer::new(&cfg("train=640&epochs=3&lr0=0.05&b0=32"), 1, split()).unwrap();
+    let idx = [0usize, 7, 399, 1999];
+    assert!(t.epoch_confusion().is_none() && t.epoch_predict(&idx).is_none());
+    t.run_epoch().unwrap();
+    assert_eq!(t.evaluated_at(), Some(t.steps_done()));
+    let (m1, p1, q1) = fresh_answers(t.model(), &idx);
+    assert_eq!(m1.iter().flatten().sum::<u32>(), 2000);
+    assert_eq!(t.epoch_confusion(), Some(m1));
+    assert_eq!(t.confusion(), m1, "weights unchanged: from the kept logits");
+    assert_eq!(t.epoch_predict(&idx), Some((p1.clone(), q1.clone())));
+    assert_eq!(t.predict_test(&idx), (p1.clone(), q1.clone()));
+    // Training goes on: the epoch-end answers stay those of epoch 1, the current ones move.
+    t.step(5);
+    let (m2, p2, q2) = fresh_answers(t.model(), &idx);
+    assert_ne!(q2, q1, "five steps at η = 0.05 change the probabilities");
+    assert_eq!(t.epoch_confusion(), Some(m1));
+    assert_eq!(t.epoch_predict(&idx), Some((p1, q1)));
+    assert_eq!(t.confusion(), m2);
+    assert_eq!(t.predict_test(&idx), (p2, q2));
+}
+
+#[test]
+fn the_trainer_times_evaluation_and_probes_with_the_callers_clock() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // A clock that advances 1 ms per reading: the totals count readings, not real time.
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    fn clock() -> f64 {
+        TICKS.fetch_add(1, Ordering::SeqCst) as f64
+    }
+    let c = cfg("train=8000&epochs=1&b0=1000");
+    let mut plain = Trainer::new(&c, 1, split()).unwrap();
+    assert_eq!(plain.timings(), Default::default());
+    let mut t = Trainer::new(&c, 1, split()).unwrap();
+    t.set_clock(clock);
+    let timed = t.run_to_end().to_vec();
+    let tm = t.timings();
+    assert_eq!(
+        (tm.evals, tm.probes),
+        (1, 2),
+        "one evaluation per epoch, two probes"
+    );
+    assert_eq!((tm.eval_ms, tm.probe_ms), (1.0, 2.0));
+    // The clock is only read: the records are those of an untimed run.
+    assert_eq!(timed, plain.run_to_end());
+    assert_eq!(plain.timings(), Default::default());
 }

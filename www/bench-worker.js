@@ -9,11 +9,12 @@
 //!                               keep a copy of the data → {bytes} (wasm memory size)
 //!     {id, op: "train", batch, steps}
 //!                               benchTrain → {batch, steps, msPerStep, samplesPerSec,
-//!                                             gflops, meanLoss, kernels}
+//!                                             gflops, flopPerSample, meanLoss, kernels}
 //!     {id, op: "eval", reps}    benchEval → {samples, reps, msPerPass, samplesPerSec, gflops,
 //!                                            correct}
 //!     {id, op: "kernels", batch, reps}
 //!                               benchKernels → [{kernel, ms, training}]
+//!     {id, op: "config", query} parseQuery → {config, errors}: the experiment of a URL query
 //!     {id, op: "memory", query} train a real Trainer (config from the URL query) to its end
 //!                               and report the wasm memory size: {bytesAtStart,
 //!                               bytesAfterSetup, bytesAfterEpoch1, bytesAtEnd, epochs, ms,
@@ -63,6 +64,8 @@ function run(wasm, op, m) {
       return JSON.parse(benchKernels(m.batch, m.reps, data.images, data.labels));
     case "memory":
       return memory(wasm, m.query);
+    case "config":
+      return JSON.parse(parseQuery(m.query, ""));
     default:
       throw new Error(`bench worker: unknown op ${String(op)}`);
   }

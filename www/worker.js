@@ -14,23 +14,37 @@
 //!     {type: "stop"}     end the run now (status "stopped"); answers with "end"
 //!     {type: "predict", id, indices}    → {type: "reply", id, result: {preds, probs, labels}}
 //!     {type: "confusion", id}           → {type: "reply", id, result: 10×10 m[true][pred]}
+//!                        both for the weights at the end of the last finished epoch
+//!                        (answered from the logits that epoch's evaluation kept, with no
+//!                        second pass over the test split), or the current weights before
+//!                        the first epoch ends
 //!     {type: "images", id, indices}     → {type: "reply", id, result: Uint8Array (784 bytes per image)}
 //!
 //!   worker → main
 //!     {type: "ready", plan}               the Trainer exists: {k, batch, lr, kEff, stepsPerEpoch, totalSteps, nTrain, nTest}
 //!     {type: "progress", step, totalSteps, lastLoss, wallMs}   a few times per second
-//!     {type: "epoch", record}             each finished epoch (EpochRecord, wallMs filled in here)
+//!     {type: "epoch", record, timing}     each finished epoch (EpochRecord, wallMs filled in here);
+//!                                         timing: where the epoch's active time went, in ms:
+//!                                         {wallMs, stepMs (inside trainer.step calls), evalMs,
+//!                                         probeMs (both inside stepMs), parseMs (JSON.parse of
+//!                                         the step reports), postMs (postMessage), yieldMs
+//!                                         (waiting between chunks), chunks, steps, samples}
 //!     {type: "end", status, step, snapshot: {predict, confusion} | null}   done | diverged | stopped;
 //!                                         predict is for live.js's sampleIndices(plan.nTest)
 //!     {type: "error", message}            init or training failed; the run is over
 //!     {type: "reply", id, result} / {type: "reply", id, error}
 //!
-//! Loop: step in chunks sized to ~40 ms of work, then yield to the event loop
-//! with setTimeout(0), so a pause or stop that arrived during the chunk is seen
-//! before the next chunk. Chunk size follows a running estimate of the time per
-//! step (epoch ends, which also evaluate the test split, are not used to size
-//! chunks). wallMs counts active time only: paused time is left out so the
-//! wall-time axis compares the runs' speeds, not the reader's breaks.
+//! Loop: step in chunks sized to ~50 ms of work, then yield to the event loop,
+//! so a pause or stop that arrived during the chunk is seen before the next chunk.
+//! The yield is a message to ourselves through a MessageChannel, not setTimeout(0):
+//! nested timeouts are clamped to 4 ms, which idled the worker for 4 ms after every
+//! 40 ms chunk (measured: about a tenth of the run). A stop or pause waits for at
+//! most the chunk under way. A chunk never runs past the end
+//! of an epoch, so the epoch is reported (and its wallMs read) the moment it ends.
+//! Chunk size follows a running estimate of the time per step (chunks that end an
+//! epoch, which also evaluate the test split, are not used to size chunks).
+//! wallMs counts active time only: paused time is left out so the wall-time axis
+//! compares the runs' speeds, not the reader's breaks.
 //!
 //! Not here: drawing (the main thread draws with plotters), config validation
 //! (the Trainer constructor throws a message naming the parameter), and
@@ -39,7 +53,7 @@
 import init, { Trainer } from "./pkg/lr_batch_playground.js";
 import { sampleIndices } from "./live.js";
 
-const CHUNK_MS = 40;
+const CHUNK_MS = 50;
 const PROGRESS_MS = 200;
 
 const ready = init();
@@ -55,7 +69,19 @@ let started = false; // the active-time clock runs only once training has begun
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const now = () => performance.now();
 const wallMs = () => activeMs + (paused || !started ? 0 : now() - stretchStart);
-const tick = () => new Promise((r) => setTimeout(r, 0));
+// The yield between chunks: a task queued behind any message that arrived meanwhile.
+const yieldChannel = new MessageChannel();
+let resumeLoop = null;
+yieldChannel.port1.onmessage = () => {
+  const r = resumeLoop;
+  resumeLoop = null;
+  r?.();
+};
+const tick = () =>
+  new Promise((r) => {
+    resumeLoop = r;
+    yieldChannel.port2.postMessage(null);
+  });
 
 self.onmessage = (e) => {
   const m = e.data;
@@ -108,9 +134,14 @@ function answer(m) {
   }
   try {
     let result;
-    if (m.type === "predict") result = JSON.parse(trainer.predict(Uint32Array.from(m.indices)));
-    else if (m.type === "confusion") result = JSON.parse(trainer.confusion());
-    else result = trainer.testImages(Uint32Array.from(m.indices));
+    // The live view shows a run "after epoch N": the last epoch's kept answers cost nothing,
+    // while the current weights would need another pass over the test split.
+    if (m.type === "predict") {
+      const indices = Uint32Array.from(m.indices);
+      result = JSON.parse(trainer.epochPredict(indices) ?? trainer.predict(indices));
+    } else if (m.type === "confusion") {
+      result = JSON.parse(trainer.epochConfusion() ?? trainer.confusion());
+    } else result = trainer.testImages(Uint32Array.from(m.indices));
     post({ type: "reply", id: m.id, result });
   } catch (err) {
     post({ type: "reply", id: m.id, error: err && err.message ? err.message : String(err) });
@@ -127,11 +158,40 @@ async function start(m) {
   await loop(plan, sampleIndices(plan.nTest));
 }
 
+/** Where an epoch's active time goes (see the "epoch" message). */
+class EpochTiming {
+  constructor() {
+    this.reset(0, 0, 0);
+  }
+  reset(wall, evalMs, probeMs) {
+    Object.assign(this, { wall0: wall, eval0: evalMs, probe0: probeMs, stepMs: 0, parseMs: 0, postMs: 0, yieldMs: 0, chunks: 0, steps: 0 });
+  }
+  /** The epoch's figures; then starts the next epoch at `wall`. */
+  take(wall, report, samples) {
+    const t = {
+      wallMs: wall - this.wall0,
+      stepMs: this.stepMs,
+      evalMs: report.evalMs - this.eval0,
+      probeMs: report.probeMs - this.probe0,
+      parseMs: this.parseMs,
+      postMs: this.postMs,
+      yieldMs: this.yieldMs,
+      chunks: this.chunks,
+      steps: this.steps,
+      samples,
+    };
+    this.reset(wall, report.evalMs, report.probeMs);
+    return t;
+  }
+}
+
 async function loop(plan, sample) {
   let msPerStep = null; // running estimate, from chunks without an epoch end
   let step = 0;
+  let samplesBefore = 0; // samples at the end of the last epoch
   let lastProgress = 0;
   let status = "running";
+  const timing = new EpochTiming();
   for (;;) {
     if (stopRequested) {
       trainer.stop();
@@ -143,29 +203,43 @@ async function loop(plan, sample) {
       wake = null;
       continue;
     }
-    const n = msPerStep ? Math.max(1, Math.min(100000, Math.round(CHUNK_MS / msPerStep))) : 1;
+    const toEpochEnd = plan.stepsPerEpoch - (step % plan.stepsPerEpoch);
+    const n = Math.min(toEpochEnd, msPerStep ? Math.max(1, Math.min(100000, Math.round(CHUNK_MS / msPerStep))) : 1);
     const t0 = now();
-    const report = JSON.parse(trainer.step(n));
-    const dt = now() - t0;
+    const json = trainer.step(n);
+    const t1 = now();
+    const report = JSON.parse(json);
+    const t2 = now();
+    timing.stepMs += t1 - t0;
+    timing.parseMs += t2 - t1;
+    timing.chunks += 1;
+    timing.steps += report.steps;
     step += report.steps;
     if (report.epochs.length === 0 && report.steps > 0) {
-      const per = dt / report.steps;
+      const per = (t1 - t0) / report.steps;
       msPerStep = msPerStep === null ? per : 0.7 * msPerStep + 0.3 * per;
     }
     for (const record of report.epochs) {
       record.wallMs = wallMs();
-      post({ type: "epoch", record });
+      const t = timing.take(record.wallMs, report, record.samples - samplesBefore);
+      samplesBefore = record.samples;
+      const p0 = now();
+      post({ type: "epoch", record, timing: t });
+      timing.postMs += now() - p0;
     }
     const t = now();
     if (report.status === "running" && t - lastProgress >= PROGRESS_MS) {
       lastProgress = t;
       post({ type: "progress", step, totalSteps: plan.totalSteps, lastLoss: report.lastLoss, wallMs: wallMs() });
+      timing.postMs += now() - t;
     }
     if (report.status !== "running") {
       status = report.status;
       break;
     }
+    const y0 = now();
     await tick();
+    timing.yieldMs += now() - y0;
   }
   if (!paused) {
     activeMs += now() - stretchStart;

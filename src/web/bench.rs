@@ -12,25 +12,21 @@
 //! timed part).
 //!
 //! The clock is `performance.now()` of the calling global (window or worker), read through
-//! `js_sys` so that no DOM binding is needed; everything timed is core code. FLOP counts are
-//! the nominal ones of `benches/train.rs`, so GFLOP/s compare with the native table.
+//! `js_sys` so that no DOM binding is needed; everything timed is core code: the training
+//! loop is `train::BenchLoop`, the one `benches/train.rs` times, and the FLOP counts are the
+//! model's nominal ones (`model::TRAIN_FLOP_PER_SAMPLE`), so GFLOP/s compare with the native
+//! table. `now_ms` is also the clock the `Trainer` handle gives its core trainer.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{install_panic_hook, to_json};
-use crate::config::{Norm, Opt};
+use crate::config::Norm;
 use crate::data::{self, Split};
 use crate::kernels;
-use crate::model::{Init, Model, INPUT};
-use crate::optim::Optimizer;
+use crate::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use crate::rng::Rng;
-
-/// Nominal FLOPs of one training sample: conv forward 0.39 M, conv weight gradient 0.39 M,
-/// dense forward and both backwards 0.32 M (as `benches/train.rs`).
-const TRAIN_FLOP_PER_SAMPLE: f64 = 1.1e6;
-/// Nominal FLOPs of one evaluated sample: conv and dense forward.
-const EVAL_FLOP_PER_SAMPLE: f64 = 0.5e6;
+use crate::train::BenchLoop;
 /// Training-split size, the article's.
 const N_TRAIN: usize = 8000;
 /// Largest batch and step count accepted (a guard against absurd requests, not a limit
@@ -47,6 +43,8 @@ struct TrainOut {
     ms_per_step: f64,
     samples_per_sec: f64,
     gflops: f64,
+    /// The nominal count behind `gflops`.
+    flop_per_sample: f64,
     /// Mean loss of the timed steps (finite, else the call throws).
     mean_loss: f64,
     kernels: &'static str,
@@ -65,7 +63,7 @@ struct EvalOut {
 }
 
 /// `performance.now()` of the current global; 0 when there is none (never in a browser).
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
     perf.and_then(|p| {
         let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
@@ -104,27 +102,12 @@ pub fn bench_train(
     kernels::check::against_scalar(&tx[..bs * INPUT], bs)
         .map_err(|e| JsError::new(&format!("benchTrain: {e}")))?;
 
-    let mut rng = Rng::new(1);
-    let mut model = Model::new(Init::PyTorch, 0.25, &mut rng);
-    let mut opt = Optimizer::new(Opt::Sgd, 0.0);
-    let mut at = 0usize;
-    let mut step = |model: &mut Model, rng: &mut Rng| {
-        let start = at % (n_train - bs + 1);
-        at += bs;
-        let loss = model.train_batch(
-            &tx[start * INPUT..(start + bs) * INPUT],
-            &ty[start..start + bs],
-            rng,
-        );
-        let (p, g) = model.params_and_grads();
-        opt.step(p, g, 0.001);
-        loss as f64
-    };
-    step(&mut model, &mut rng); // warm-up: scratch buffers allocated
+    let mut bench = BenchLoop::new(tx, ty, bs);
+    bench.step(); // warm-up: scratch buffers allocated
     let t0 = now_ms();
     let mut loss = 0.0;
     for _ in 0..steps {
-        loss += step(&mut model, &mut rng);
+        loss += bench.step() as f64;
     }
     let ms = (now_ms() - t0).max(1e-3);
     let mean_loss = loss / steps as f64;
@@ -138,6 +121,7 @@ pub fn bench_train(
         ms_per_step: ms / steps as f64,
         samples_per_sec: sps,
         gflops: sps * TRAIN_FLOP_PER_SAMPLE / 1e9,
+        flop_per_sample: TRAIN_FLOP_PER_SAMPLE,
         mean_loss,
         kernels: kernels::ACTIVE_NAME,
     })

@@ -50,6 +50,10 @@ struct StepOut<'a> {
     last_loss: f32,
     status: Status,
     epochs: &'a [EpochRecord],
+    /// Milliseconds spent so far evaluating the test split and in noise probes, inside
+    /// `step` calls (`performance.now()`; see `train::Timings`).
+    eval_ms: f64,
+    probe_ms: f64,
 }
 
 /// What `plan` returns.
@@ -134,8 +138,10 @@ impl WasmTrainer {
         }
         drop(mnist);
 
-        let trainer =
+        let mut trainer =
             Trainer::new_repeat(&cfg, k, repeat, Arc::new(split)).map_err(|e| config_error(&e))?;
+        // Four clock reads per epoch and two per probe: nothing next to the work they time.
+        trainer.set_clock(super::bench::now_ms);
         Ok(WasmTrainer {
             trainer,
             test_pixels,
@@ -149,11 +155,14 @@ impl WasmTrainer {
     pub fn step(&mut self, n: f64) -> Result<String, JsError> {
         let n = whole_number("step: n", n, u32::MAX as f64)?;
         let report = self.trainer.step(n);
+        let t = self.trainer.timings();
         to_json(&StepOut {
             steps: report.steps,
             last_loss: report.last_loss,
             status: report.status,
             epochs: &report.epochs,
+            eval_ms: t.eval_ms,
+            probe_ms: t.probe_ms,
         })
     }
 
@@ -218,6 +227,38 @@ impl WasmTrainer {
     /// `confusion()`: the 10×10 confusion matrix on the whole test split, `m[true][pred]`.
     pub fn confusion(&mut self) -> Result<String, JsError> {
         to_json(&self.trainer.confusion())
+    }
+
+    /// `epochPredict(indices)`: as `predict`, for the weights at the end of the last
+    /// finished epoch (from the logits its evaluation kept: no forward pass), or `null`
+    /// before the first epoch ends. What a live view captioned "after epoch N" shows while
+    /// training goes on. Throws like `predict` on bad indices.
+    #[wasm_bindgen(js_name = epochPredict)]
+    pub fn epoch_predict(&self, indices: &[u32]) -> Result<Option<String>, JsError> {
+        let idx = self.test_indices("epochPredict", indices)?;
+        let Some((preds, probs)) = self.trainer.epoch_predict(&idx) else {
+            return Ok(None);
+        };
+        let labels = idx
+            .iter()
+            .map(|&i| self.trainer.data().test.labels[i])
+            .collect();
+        to_json(&PredictOut {
+            preds,
+            probs: probs.chunks(CLASSES).map(<[f32]>::to_vec).collect(),
+            labels,
+        })
+        .map(Some)
+    }
+
+    /// `epochConfusion()`: as `confusion`, for the weights at the end of the last finished
+    /// epoch (no forward pass), or `null` before the first epoch ends.
+    #[wasm_bindgen(js_name = epochConfusion)]
+    pub fn epoch_confusion(&self) -> Result<Option<String>, JsError> {
+        self.trainer
+            .epoch_confusion()
+            .map(|m| to_json(&m))
+            .transpose()
     }
 
     /// `history()`: every epoch record so far, `[EpochRecord...]`.
