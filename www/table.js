@@ -1,6 +1,6 @@
 //! The runs table: one row per run with its colour, its k (or, in the landscape,
 //! its cell's batch and rate), its seed when runs are repeated, effective batch
-//! and learning rate (from runPlans, then from the worker's own plan), progress,
+//! and learning rate (from the core's run list, then from the worker's own plan), progress,
 //! epoch, test accuracy, status and its own buttons.
 //!
 //! One row per run, repeats included: each repeat trains in its own worker and
@@ -35,12 +35,11 @@ export function statusText(run) {
 }
 
 /**
- * How a run is named in labels and captions: "k = 4", "k = 4, seed 3",
- * "batch 32, η = 0.01".
+ * How a run is named in labels and captions: its curve's label from the core
+ * ("k = 4", "B 32, η 0.01"), with its seed when runs are repeated ("k = 4, seed 3").
  */
-export function runLabel(run, { mode, repeats } = {}) {
-  const base = mode === "landscape" ? `batch ${run.config.b0 || "full"}, η = ${fmt(run.config.lr0)}` : `k = ${run.k}`;
-  return repeats > 1 ? `${base}, seed ${run.config.seed + run.repeat}` : base;
+export function runLabel(run, { repeats } = {}) {
+  return repeats > 1 ? `${run.label}, seed ${run.seed}` : run.label;
 }
 
 export class RunsTable {
@@ -73,9 +72,19 @@ export class RunsTable {
     // [data-col, header (text, or [text, var-text]), class]
     const cols = [
       ["pick", null, ""],
-      ...(landscape ? [["batch", "batch", "num"], ["lr", "η", "num"]] : [["k", "k", "num"]]),
+      ...(landscape
+        ? [
+            ["batch", "batch", "num"],
+            ["lr", "η", "num"],
+          ]
+        : [["k", "k", "num"]]),
       ...(seeds ? [["seed", "seed", "num"]] : []),
-      ...(landscape ? [] : [["batch", "batch", "num"], ["lr", "η", "num"]]),
+      ...(landscape
+        ? []
+        : [
+            ["batch", "batch", "num"],
+            ["lr", "η", "num"],
+          ]),
       ["progress", "progress", "col-progress"],
       ["epoch", "epoch", "num col-epoch"],
       ["acc", "test acc", "num acc"],
@@ -134,7 +143,7 @@ export class RunsTable {
       cells.pick.append(radio, swatch);
 
       if (cells.k) cells.k.textContent = String(run.k);
-      if (cells.seed) cells.seed.textContent = String(run.config.seed + run.repeat);
+      if (cells.seed) cells.seed.textContent = String(run.seed);
       const progress = document.createElement("progress");
       progress.max = 1;
       progress.value = 0;

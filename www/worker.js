@@ -131,7 +131,7 @@ async function loop(plan, sample) {
   let msPerStep = null; // running estimate, from chunks without an epoch end
   let step = 0;
   let lastProgress = 0;
-  let status = "running";
+  let status; // set when the loop ends
   for (;;) {
     if (stopRequested) {
       trainer.stop();

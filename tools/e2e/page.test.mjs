@@ -145,17 +145,21 @@ async function controlValues(page) {
 
 /** Fraction of a canvas that is not white, and how many pixels have the colour `rgb`. */
 async function chartInk(page, rgb = [0, 114, 178], id = "chart") {
-  return page.evaluate(([rgb, id]) => {
-    const c = document.getElementById(id);
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    let colour = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) ink++;
-      if (Math.abs(d[i] - rgb[0]) < 12 && Math.abs(d[i + 1] - rgb[1]) < 12 && Math.abs(d[i + 2] - rgb[2]) < 12) colour++;
-    }
-    return { ink: ink / (d.length / 4), colour };
-  }, [rgb, id]);
+  return page.evaluate(
+    ([rgb, id]) => {
+      const c = document.getElementById(id);
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      let colour = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) ink++;
+        if (Math.abs(d[i] - rgb[0]) < 12 && Math.abs(d[i + 1] - rgb[1]) < 12 && Math.abs(d[i + 2] - rgb[2]) < 12)
+          colour++;
+      }
+      return { ink: ink / (d.length / 4), colour };
+    },
+    [rgb, id],
+  );
 }
 
 /** The fields of one CSV line (RFC 4180 quoting: the grid lists hold commas). */
@@ -256,9 +260,18 @@ after(async () => {
 test("the default view is the article's experiment, ready to run", { timeout: 60_000 }, async () => {
   const page = await open(await newPage());
   const r = await rows(page);
-  assert.deepEqual(r.map((x) => x.k), ["1", "2", "3", "4", "5", "6", "7"]);
-  assert.deepEqual(r.map((x) => x.batch), ["8", "16", "24", "32", "40", "48", "56"]);
-  assert.deepEqual(r.map((x) => x.lr), ["0.001", "0.002", "0.003", "0.004", "0.005", "0.006", "0.007"]);
+  assert.deepEqual(
+    r.map((x) => x.k),
+    ["1", "2", "3", "4", "5", "6", "7"],
+  );
+  assert.deepEqual(
+    r.map((x) => x.batch),
+    ["8", "16", "24", "32", "40", "48", "56"],
+  );
+  assert.deepEqual(
+    r.map((x) => x.lr),
+    ["0.001", "0.002", "0.003", "0.004", "0.005", "0.006", "0.007"],
+  );
   assert.ok(r.every((x) => x.status === "idle"));
   assert.equal(await page.getAttribute('[data-preset="article"]', "aria-pressed"), "true");
   assert.match(await page.textContent("#preset-text"), /linear/);
@@ -296,19 +309,28 @@ test("sliders move with the keyboard; URL and per-run batch and rate follow", { 
   await urlHas("b0=16");
   assert.equal(await page.textContent("#b0-out"), "16");
   let r = await rows(page);
-  assert.deepEqual(r.map((x) => x.batch), ["16", "32", "48", "64", "80", "96", "112"]);
+  assert.deepEqual(
+    r.map((x) => x.batch),
+    ["16", "32", "48", "64", "80", "96", "112"],
+  );
   assert.equal(await page.getAttribute('[data-preset="article"]', "aria-pressed"), "false");
 
   await page.keyboard.press("End");
   await urlHas("b0=full");
   assert.equal(await page.getAttribute("#b0", "aria-valuetext"), "full batch");
   r = await rows(page);
-  assert.ok(r.every((x) => /^8000 \(all\)$/.test(x.batch)), `full batch rows: ${r.map((x) => x.batch)}`);
+  assert.ok(
+    r.every((x) => /^8000 \(all\)$/.test(x.batch)),
+    `full batch rows: ${r.map((x) => x.batch)}`,
+  );
 
   await page.keyboard.press("Home");
   await urlHas("b0=1&");
   r = await rows(page);
-  assert.deepEqual(r.map((x) => x.batch), ["1", "2", "3", "4", "5", "6", "7"]);
+  assert.deepEqual(
+    r.map((x) => x.batch),
+    ["1", "2", "3", "4", "5", "6", "7"],
+  );
 
   // η0: one notch right on the logarithmic slider is 0.0012; the linear rule scales it.
   await page.focus("#lr0-range");
@@ -317,7 +339,10 @@ test("sliders move with the keyboard; URL and per-run batch and rate follow", { 
   assert.equal(await page.inputValue("#lr0"), "0.0012");
   assert.equal(await page.getAttribute("#lr0-range", "aria-valuetext"), "0.0012");
   r = await rows(page);
-  assert.deepEqual(r.slice(0, 3).map((x) => x.lr), ["0.0012", "0.0024", "0.0036"]);
+  assert.deepEqual(
+    r.slice(0, 3).map((x) => x.lr),
+    ["0.0012", "0.0024", "0.0036"],
+  );
 
   // The exact value box.
   await page.fill("#lr0", "0.003");
@@ -339,7 +364,13 @@ test("sliders move with the keyboard; URL and per-run batch and rate follow", { 
   await page.keyboard.press("ArrowRight");
   await urlHas("k=1,8");
   r = await rows(page);
-  assert.deepEqual(r.map((x) => [x.k, x.batch, x.lr]), [["1", "1", "0.003"], ["8", "8", "0.024"]]);
+  assert.deepEqual(
+    r.map((x) => [x.k, x.batch, x.lr]),
+    [
+      ["1", "1", "0.003"],
+      ["8", "8", "0.024"],
+    ],
+  );
   await page.keyboard.press("End");
   await urlHas("k=1,256");
 
@@ -378,10 +409,15 @@ test("a short experiment trains in workers, draws, announces, exports and shares
     assert.equal(e.batch, 8 * e.k);
     assert.equal(e.samples, 400);
   }
-  assert.deepEqual(done.runs.map((r) => r.status), ["done", "done"]);
+  assert.deepEqual(
+    done.runs.map((r) => r.status),
+    ["done", "done"],
+  );
 
   // The table shows the event's accuracy, and the run is marked done.
-  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "done"));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "done"),
+  );
   const r = await rows(page);
   for (const e of epochs) {
     const row = r.find((x) => x.k === String(e.k));
@@ -395,8 +431,11 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.ok(ink.colour > 50, `no curve pixels in the run colour (${ink.colour})`);
 
   // The live view: predictions for 24 digits and a confusion matrix over the test split.
-  await page.waitForFunction(() => document.querySelectorAll("#digits .digit-label").length === 24
-    && [...document.querySelectorAll("#digits .digit-label")].every((l) => l.textContent !== ""));
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll("#digits .digit-label").length === 24 &&
+      [...document.querySelectorAll("#digits .digit-label")].every((l) => l.textContent !== ""),
+  );
   const total = await page.$$eval("#confusion td", (tds) => tds.reduce((a, td) => a + Number(td.textContent || 0), 0));
   assert.equal(total, 2000);
   const wrong = await page.$$eval("#digits .digit.wrong .digit-truth", (els) => els.map((e) => e.textContent));
@@ -437,7 +476,10 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   const before = await controlValues(page);
   const again = await open(await newPage(), link.slice(origin.length + 1));
   assert.deepEqual(await controlValues(again), before);
-  assert.deepEqual((await rows(again)).map((x) => [x.k, x.batch, x.lr]), r.map((x) => [x.k, x.batch, x.lr]));
+  assert.deepEqual(
+    (await rows(again)).map((x) => [x.k, x.batch, x.lr]),
+    r.map((x) => [x.k, x.batch, x.lr]),
+  );
   await again.close();
   await page.close();
 });
@@ -474,7 +516,9 @@ test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
   await page.waitForFunction(() => document.getElementById("run-all").textContent === "Resume");
   await page.click("#run-all");
   await page.click("#stop-all");
-  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "stopped"));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent === "stopped"),
+  );
   // Once when run k=1 ended alone, once when the whole experiment ended.
   await page.waitForFunction(() => window.__done.length === 2);
   await page.close();
@@ -486,7 +530,10 @@ test("a diverging run is marked and stopped while the other goes on", { timeout:
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 50_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
-  assert.deepEqual(done.map((r) => r.status), ["done", "diverged"]);
+  assert.deepEqual(
+    done.map((r) => r.status),
+    ["done", "diverged"],
+  );
   await page.waitForFunction(() => {
     const b = document.querySelectorAll("#runs-body .badge");
     return b[0].textContent === "done" && b[1].textContent.startsWith("diverged");
@@ -510,7 +557,9 @@ test("a worker error is shown on its run and the page keeps working", { timeout:
   await open(page, "?k=1,2&epochs=1&train=300");
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 30_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent.startsWith("error")));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#runs-body .badge")].every((b) => b.textContent.startsWith("error")),
+  );
   const badge = await page.textContent("#runs-body .badge");
   assert.match(badge, /^error: .*data/i, badge);
   // Still responsive: a preset click rebuilds the runs.
@@ -529,7 +578,20 @@ test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, 
   const epochs = msgs.filter((m) => m.type === "lr-batch-playground:epoch");
   assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), ["1:1", "1:2", "1:3", "4:1", "4:2", "4:3"]);
   for (const m of epochs) {
-    for (const key of ["run", "k", "batch", "lr", "epoch", "step", "samples", "wallMs", "trainLoss", "testLoss", "testAcc", "status"]) {
+    for (const key of [
+      "run",
+      "k",
+      "batch",
+      "lr",
+      "epoch",
+      "step",
+      "samples",
+      "wallMs",
+      "trainLoss",
+      "testLoss",
+      "testAcc",
+      "status",
+    ]) {
       assert.ok(key in m, `epoch message without ${key}`);
     }
   }
@@ -548,97 +610,131 @@ test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, 
   await page.close();
 });
 
-test("invalid URL parameters show a notice, inject nothing, and the page still works", { timeout: 60_000 }, async () => {
-  const page = await open(await newPage(), "?lr0=abc&bogus=<img src=x onerror=alert(1)>&x=sideways");
-  const notices = await page.$$eval("#notices .notice", (els) => els.map((e) => e.textContent));
-  assert.equal(await page.getAttribute("#notices", "role"), "status");
-  assert.ok(notices.some((t) => t.includes("lr0")), notices.join(" | "));
-  assert.ok(notices.some((t) => t.includes("bogus") && t.includes("<img")), "the bad key is shown as text");
-  assert.ok(notices.some((t) => t.includes("x =")), notices.join(" | "));
-  assert.equal(await page.$$eval("img", (els) => els.length), 0, "an <img> was injected");
-  // Defaults where the values were bad: the article's experiment.
-  const r = await rows(page);
-  assert.equal(r.length, 7);
-  assert.equal(r[0].lr, "0.001");
-  // Still interactive.
-  await page.click('[data-preset="adam"]');
-  assert.equal((await rows(page)).length, 3);
-  await page.waitForFunction(() => window.location.search.includes("preset=adam"));
-  assert.match(page.url(), /opt=adam/);
-  await page.close();
-});
+test(
+  "invalid URL parameters show a notice, inject nothing, and the page still works",
+  { timeout: 60_000 },
+  async () => {
+    const page = await open(await newPage(), "?lr0=abc&bogus=<img src=x onerror=alert(1)>&x=sideways");
+    const notices = await page.$$eval("#notices .notice", (els) => els.map((e) => e.textContent));
+    assert.equal(await page.getAttribute("#notices", "role"), "status");
+    assert.ok(
+      notices.some((t) => t.includes("lr0")),
+      notices.join(" | "),
+    );
+    assert.ok(
+      notices.some((t) => t.includes("bogus") && t.includes("<img")),
+      "the bad key is shown as text",
+    );
+    assert.ok(
+      notices.some((t) => t.includes("x =")),
+      notices.join(" | "),
+    );
+    assert.equal(await page.$$eval("img", (els) => els.length), 0, "an <img> was injected");
+    // Defaults where the values were bad: the article's experiment.
+    const r = await rows(page);
+    assert.equal(r.length, 7);
+    assert.equal(r[0].lr, "0.001");
+    // Still interactive.
+    await page.click('[data-preset="adam"]');
+    assert.equal((await rows(page)).length, 3);
+    await page.waitForFunction(() => window.location.search.includes("preset=adam"));
+    assert.match(page.url(), /opt=adam/);
+    await page.close();
+  },
+);
 
-test("repeats over seeds: one curve with a band per k; overlay, noise scale and critical batch size", { timeout: 120_000 }, async () => {
-  const page = await open(await newPage(), "?k=1,4&repeats=2&epochs=2&train=300");
-  let r = await rows(page);
-  assert.deepEqual(r.map((x) => [x.k, x.seed, x.batch]), [["1", "1", "8"], ["1", "2", "8"], ["4", "1", "32"], ["4", "2", "32"]]);
-  assert.equal(await page.inputValue("#repeats"), "2");
-  assert.match(await page.textContent("#seeds-help"), /seeds 1, 2/);
-  assert.match(await page.textContent("#critical"), /measured live/);
-  await page.click("#run-all");
-  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
-  const epochs = await page.evaluate(() => window.__epochs);
-  assert.equal(epochs.length, 8, "4 runs × 2 epochs");
-  assert.deepEqual([...new Set(epochs.map((e) => `${e.k}:${e.repeat}`))].sort(), ["1:0", "1:1", "4:0", "4:1"]);
-  const last = (k, rep) => epochs.filter((e) => e.k === k && e.repeat === rep).at(-1);
-  assert.notEqual(last(1, 0).trainLoss, last(1, 1).trainLoss, "two seeds trained alike");
+test(
+  "repeats over seeds: one curve with a band per k; overlay, noise scale and critical batch size",
+  { timeout: 120_000 },
+  async () => {
+    const page = await open(await newPage(), "?k=1,4&repeats=2&epochs=2&train=300");
+    const r = await rows(page);
+    assert.deepEqual(
+      r.map((x) => [x.k, x.seed, x.batch]),
+      [
+        ["1", "1", "8"],
+        ["1", "2", "8"],
+        ["4", "1", "32"],
+        ["4", "2", "32"],
+      ],
+    );
+    assert.equal(await page.inputValue("#repeats"), "2");
+    assert.match(await page.textContent("#seeds-help"), /seeds 1, 2/);
+    assert.match(await page.textContent("#critical"), /measured live/);
+    await page.click("#run-all");
+    await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+    const epochs = await page.evaluate(() => window.__epochs);
+    assert.equal(epochs.length, 8, "4 runs × 2 epochs");
+    assert.deepEqual([...new Set(epochs.map((e) => `${e.k}:${e.repeat}`))].sort(), ["1:0", "1:1", "4:0", "4:1"]);
+    const last = (k, rep) => epochs.filter((e) => e.k === k && e.repeat === rep).at(-1);
+    assert.notEqual(last(1, 0).trainLoss, last(1, 1).trainLoss, "two seeds trained alike");
 
-  // One curve per k: the band between the two seeds is k = 1's blue at 18 % over white.
-  await page.waitForTimeout(400);
-  const band = await chartInk(page, [209, 230, 241]);
-  assert.ok(band.colour > 150, `no min–max band drawn (${band.colour} band pixels)`);
+    // One curve per k: the band between the two seeds is k = 1's blue at 18 % over white.
+    await page.waitForTimeout(400);
+    const band = await chartInk(page, [209, 230, 241]);
+    assert.ok(band.colour > 150, `no min–max band drawn (${band.colour} band pixels)`);
 
-  // The critical batch size: the median of every run's latest noise scale, shown under B0.
-  const noise = epochs
-    .filter((e) => e.epoch === 2 && Number.isFinite(e.noiseScale))
-    .map((e) => e.noiseScale)
-    .sort((a, b) => a - b);
-  assert.equal(noise.length, 4, "every run measured its noise scale");
-  const median = (noise[1] + noise[2]) / 2;
-  const expected = `Critical batch size ≈ ${Number(median.toPrecision(2))}.`;
-  // The text follows the runs at the next redraw (at most a quarter second later).
-  await page.waitForFunction((t) => document.getElementById("critical").textContent.startsWith(t), expected);
-  assert.ok(await page.isVisible("#crit-mark"));
-  assert.ok((await chartInk(page, [0, 114, 178], "noise-chart")).colour > 20, "the noise-scale panel has no curve");
+    // The critical batch size: the median of every run's latest noise scale, shown under B0.
+    const noise = epochs
+      .filter((e) => e.epoch === 2 && Number.isFinite(e.noiseScale))
+      .map((e) => e.noiseScale)
+      .sort((a, b) => a - b);
+    assert.equal(noise.length, 4, "every run measured its noise scale");
+    const median = (noise[1] + noise[2]) / 2;
+    const expected = `Critical batch size ≈ ${Number(median.toPrecision(2))}.`;
+    // The text follows the runs at the next redraw (at most a quarter second later).
+    await page.waitForFunction((t) => document.getElementById("critical").textContent.startsWith(t), expected);
+    assert.ok(await page.isVisible("#crit-mark"));
+    assert.ok((await chartInk(page, [0, 114, 178], "noise-chart")).colour > 20, "the noise-scale panel has no curve");
 
-  // The overlay: a checkbox, a page key in the URL, and a visible change.
-  const before = await canvasHash(page, "chart");
-  await page.check("#overlay");
-  await page.waitForFunction(() => window.location.search.includes("overlay=1"));
-  await page.waitForTimeout(400);
-  assert.notEqual(await canvasHash(page, "chart"), before, "the overlay drew nothing");
-  assert.match(await page.textContent("#chart-caption"), /Overlay/);
-  const png = await page.screenshot({ fullPage: false, caret: "initial" });
-  await writeFile(path.join(OUT, "screenshot-seeds.png"), png);
+    // The overlay: a checkbox, a page key in the URL, and a visible change.
+    const before = await canvasHash(page, "chart");
+    await page.check("#overlay");
+    await page.waitForFunction(() => window.location.search.includes("overlay=1"));
+    await page.waitForTimeout(400);
+    assert.notEqual(await canvasHash(page, "chart"), before, "the overlay drew nothing");
+    assert.match(await page.textContent("#chart-caption"), /Overlay/);
+    const png = await page.screenshot({ fullPage: false, caret: "initial" });
+    await writeFile(path.join(OUT, "screenshot-seeds.png"), png);
 
-  // The link keeps the repeats (the seed list is seed … seed + repeats − 1) and the overlay.
-  await page.click("#copy-link");
-  await page.waitForFunction(() => document.getElementById("share-status").textContent !== "");
-  const link = await page.inputValue("#share-url");
-  assert.match(link, /repeats=2/);
-  assert.match(link, /overlay=1/);
-  const again = await open(await newPage(), link.slice(origin.length + 1));
-  const c = await controlValues(again);
-  assert.deepEqual([c.repeats, c.order, c.overlay, c.k], ["2", "vary", true, "1,4"]);
-  assert.deepEqual((await rows(again)).map((x) => [x.k, x.seed]), r.map((x) => [x.k, x.seed]));
-  await again.close();
-  await page.close();
-});
+    // The link keeps the repeats (the seed list is seed … seed + repeats − 1) and the overlay.
+    await page.click("#copy-link");
+    await page.waitForFunction(() => document.getElementById("share-status").textContent !== "");
+    const link = await page.inputValue("#share-url");
+    assert.match(link, /repeats=2/);
+    assert.match(link, /overlay=1/);
+    const again = await open(await newPage(), link.slice(origin.length + 1));
+    const c = await controlValues(again);
+    assert.deepEqual([c.repeats, c.order, c.overlay, c.k], ["2", "vary", true, "1,4"]);
+    assert.deepEqual(
+      (await rows(again)).map((x) => [x.k, x.seed]),
+      r.map((x) => [x.k, x.seed]),
+    );
+    await again.close();
+    await page.close();
+  },
+);
 
 test("a landscape grid trains every cell, marks the diverged one and draws it", { timeout: 120_000 }, async () => {
-  const page = await open(await newPage(), "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&autorun=1");
+  const page = await open(
+    await newPage(),
+    "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&autorun=1",
+  );
   assert.equal(await page.getAttribute("body", "data-mode"), "landscape");
   assert.ok(await page.isVisible("#landscape"));
   assert.ok(!(await page.isVisible("#chart")), "the learning curves show in landscape mode");
   assert.equal((await controlValues(page)).mode, "landscape");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
-  assert.deepEqual(done.map((x) => [x.batch, x.lr, x.cell]), [
-    [16, 0.01, [0, 0]],
-    [16, 10, [0, 1]],
-    [256, 0.01, [1, 0]],
-    [256, 10, [1, 1]],
-  ]);
+  assert.deepEqual(
+    done.map((x) => [x.batch, x.lr, x.cell]),
+    [
+      [16, 0.01, [0, 0]],
+      [16, 10, [0, 1]],
+      [256, 0.01, [1, 0]],
+      [256, 10, [1, 1]],
+    ],
+  );
   // Batch 16 at η = 10 blows up at once; batch 16 at η = 0.01 trains.
   assert.equal(done[1].status, "diverged");
   assert.equal(done[0].status, "done");
@@ -647,13 +743,23 @@ test("a landscape grid trains every cell, marks the diverged one and draws it", 
   await page.waitForFunction(() => document.getElementById("grid-progress-text").textContent.startsWith("4 of 4"));
   assert.match(await page.textContent("#grid-progress-text"), /^4 of 4 cells trained · 1 diverged/);
   assert.equal(await page.$eval("#grid-progress", (p) => p.value), 1);
-  const grid = await page.$$eval("#grid-table tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const grid = await page.$$eval("#grid-table tr", (trs) =>
+    trs.map((tr) => [...tr.children].map((c) => c.textContent)),
+  );
   assert.deepEqual(grid[0].slice(0, 3), ["batch \\ η", "0.01", "10"]);
   assert.equal(grid[1][0], "16");
   assert.equal(grid[1][2], "diverged", "the diverged cell is marked, not hidden");
   assert.equal(grid[1][1], `${(100 * done[0].testAcc).toFixed(1)}%`);
   const r = await rows(page);
-  assert.deepEqual(r.map((x) => [x.batch, x.lr]), [["16", "0.01"], ["16", "10"], ["256", "0.01"], ["256", "10"]]);
+  assert.deepEqual(
+    r.map((x) => [x.batch, x.lr]),
+    [
+      ["16", "0.01"],
+      ["16", "10"],
+      ["256", "0.01"],
+      ["256", "10"],
+    ],
+  );
   assert.match(r[1].status, /^diverged at step \d+$/);
 
   // The picture: cells drawn, the diverged one dark, the linear rule's line orange.
@@ -674,7 +780,7 @@ test("a landscape grid trains every cell, marks the diverged one and draws it", 
   await page.waitForFunction(() => window.location.search.includes("heat=loss"));
   await page.waitForTimeout(400);
   assert.notEqual(await canvasHash(page, "landscape"), before);
-  assert.equal((await page.$$eval("#grid-table tbody tr", (trs) => trs[0].children[2].textContent)), "diverged");
+  assert.equal(await page.$$eval("#grid-table tbody tr", (trs) => trs[0].children[2].textContent), "diverged");
 
   // The preset opens the default 6 × 6 grid for one epoch (not trained here: about
   // 20 s on two cores); back to curves, then to the landscape from the switch, which
@@ -685,7 +791,9 @@ test("a landscape grid trains every cell, marks the diverged one and draws it", 
   await page.click('[data-preset="article"]');
   assert.equal(await page.getAttribute("body", "data-mode"), "curves");
   await page.click('label[for="mode-landscape"]');
-  await page.waitForFunction(() => /mode=landscape/.test(window.location.search) && /epochs=1(&|$)/.test(window.location.search));
+  await page.waitForFunction(
+    () => /mode=landscape/.test(window.location.search) && /epochs=1(&|$)/.test(window.location.search),
+  );
   assert.equal(await page.inputValue("#grid-epochs"), "1");
   await page.close();
 });
