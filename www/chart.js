@@ -19,7 +19,9 @@ export const NARROW_PX = 600; // below this CSS width: one column of panels
 /** The learning curves' height: four stacked panels on a phone, 2×2 otherwise. */
 export function curvesHeight(cssW) {
   // drawChart picks two columns when width ≥ 1.1 × height: about 0.58 of the width.
-  return cssW < NARROW_PX ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
+  return cssW < NARROW_PX
+    ? Math.round(Math.min(1400, cssW * 2.4))
+    : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
 }
 
 export class ChartView {

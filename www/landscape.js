@@ -12,7 +12,9 @@ import { fmt } from "./controls.js";
 
 /** Heatmap beside steps-to-target when wide (drawLandscape needs width ≥ 1.1 × height), stacked on a phone. */
 export function landscapeHeight(cssW) {
-  return cssW < NARROW_PX ? Math.round(Math.min(1300, cssW * 1.7)) : Math.round(Math.min(600, Math.max(360, cssW * 0.47)));
+  return cssW < NARROW_PX
+    ? Math.round(Math.min(1300, cssW * 1.7))
+    : Math.round(Math.min(600, Math.max(360, cssW * 0.47)));
 }
 
 const pct = (acc) => (Number.isFinite(acc) ? `${(100 * acc).toFixed(1)}%` : "–");
