@@ -25,7 +25,7 @@ import { DataSource, imageCount } from "./data.js";
 import { poolSize } from "./pool.js";
 import { estimate, estimateText, durationText, DEFAULT_SPEED, loadSpeed, saveSpeed, speedOf } from "./budget.js";
 import { Notices, errorText, visibleNotices } from "./notices.js";
-import { curves, runResults, gridProgress, summaryText } from "./series.js";
+import { runResults, gridProgress, summaryText } from "./series.js";
 import { announce, epochMessage, doneMessage } from "./announce.js";
 import { updateUrl, copyLink, exportCsv, exportPng } from "./share.js";
 import { refreshLive, fetchImages, clearLive } from "./inside.js";
@@ -71,6 +71,10 @@ function applyConfig(config, { kText, lrText } = {}) {
   app.config = config;
   app.specs = experimentRuns(wasm, config, app.nTrainAvail);
   app.budget.held = false;
+  // The records live in wasm from here on (history.rs): handed over once each, as they
+  // arrive, so no redraw serialises the whole history.
+  app.history?.free();
+  app.history = new wasm.History(JSON.stringify(config), JSON.stringify(app.specs));
   document.body.dataset.mode = config.mode;
   experiment.setConfig(config, app.specs);
   const n = experiment.runs.length;
@@ -188,9 +192,7 @@ function curveOptions(metrics, font) {
 }
 
 function updateLandscape() {
-  const summary = JSON.parse(
-    wasm.landscapeSummary(JSON.stringify(app.config), JSON.stringify(runResults(app.experiment.runs))),
-  );
+  const summary = JSON.parse(app.history.landscapeSummary());
   const count = { ...gridProgress(app.experiment.runs, app.statuses.terminal), repeats: app.config.repeats };
   app.ui.landscape.update(summary, count, app.view.heat);
 }
@@ -264,7 +266,7 @@ function watchVisibility() {
   new IntersectionObserver((entries) => {
     onScreen = entries.some((e) => e.isIntersecting);
     update();
-  }).observe($("chart-section"));
+  }).observe(document.body); // (not a display: contents box, which never intersects)
   document.addEventListener("visibilitychange", update);
 }
 
@@ -329,24 +331,25 @@ function wire() {
   $("log-loss").addEventListener("change", (e) => setView({ log: e.target.checked }));
   $("overlay").addEventListener("change", (e) => setView({ overlay: e.target.checked }));
   $("copy-link").addEventListener("click", () => copyLink(app));
-  $("export-csv").addEventListener("click", () =>
-    exportCsv(app, () => {
-      const runs = runResults(experiment.runs);
-      return runs.length ? wasm.csvFromRuns(JSON.stringify(runs)) : null;
-    }),
-  );
+  $("export-csv").addEventListener("click", () => exportCsv(app, () => app.history.csv() || null));
   $("export-png").addEventListener("click", () =>
     exportPng(app, app.config.mode === "landscape" ? ui.landscapeChart : ui.chart),
   );
 
   experiment.addEventListener("change", (e) => {
     const r = e.detail.run;
+    for (const x of r ? [r] : experiment.runs) {
+      if (!x.records.length) app.history.clear(x.index); // restarted or reset
+      app.history.setStatus(x.index, x.status);
+    }
     if (r && r.ready && !ui.live.hasImages) fetchImages(app, r);
     if (r && r.index === app.selected && !r.records.length) refreshLive(app);
     render();
   });
   experiment.addEventListener("epoch", (e) => {
     const { run: r, record } = e.detail;
+    app.history.push(r.index, JSON.stringify(record));
+    app.history.setStatus(r.index, r.status);
     announce(epochMessage(r, record));
     const speed = speedOf(record, r.plan?.nTest ?? 0);
     if (speed) {
@@ -358,6 +361,7 @@ function wire() {
     render();
   });
   experiment.addEventListener("end", (e) => {
+    app.history.setStatus(e.detail.run.index, e.detail.run.status);
     if (e.detail.run.index === app.selected) refreshLive(app);
     invalidateCharts();
     render();
@@ -387,21 +391,14 @@ function buildViews() {
       refreshLive(app);
     },
   });
-  const paintCurves = (metrics) => (canvas, font) =>
-    wasm.drawChart(canvas, JSON.stringify(curves(app.experiment.runs)), curveOptions(metrics, font));
+  const paintCurves = (metrics) => (canvas, font) => app.history.drawChart(canvas, curveOptions(metrics, font));
   ui.chart = new ChartView($("chart"), paintCurves(METRICS));
   ui.noiseChart = new ChartView($("noise-chart"), paintCurves(["noiseScale"]), {
     height: (w) => (w < 600 ? Math.round(w * 0.8) : Math.round(Math.min(340, Math.max(240, w * 0.3)))),
   });
   ui.landscapeChart = new ChartView(
     $("landscape"),
-    (canvas, font) =>
-      wasm.drawLandscape(
-        canvas,
-        JSON.stringify(app.config),
-        JSON.stringify(runResults(app.experiment.runs)),
-        JSON.stringify({ value: app.view.heat, font }),
-      ),
+    (canvas, font) => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, font })),
     { height: landscapeHeight },
   );
   ui.landscape = new LandscapePanel({

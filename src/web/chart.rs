@@ -78,7 +78,7 @@ fn metric(name: &str) -> Result<Metric, JsError> {
     })
 }
 
-fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
+pub(super) fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
     let o: OptionsIn = serde_json::from_str(json)
         .map_err(|e| JsError::new(&format!("drawChart: bad options JSON: {e}")))?;
     let x = match o.x.as_deref() {
@@ -146,6 +146,16 @@ pub fn draw_chart(
             repeats: o.repeats.iter().map(Vec::as_slice).collect(),
         })
         .collect();
+    paint_curves(canvas, &curves, opts)
+}
+
+/// Draws parsed curves with parsed options: `drawChart`'s second half, shared with the
+/// page's record store (`History::drawChart`, history.rs), which keeps its curves in wasm.
+pub(super) fn paint_curves(
+    canvas: &HtmlCanvasElement,
+    curves: &[Curve],
+    opts: PlotOptions,
+) -> Result<(), JsError> {
     if canvas.width() == 0 || canvas.height() == 0 {
         return Ok(());
     }
@@ -155,5 +165,5 @@ pub fn draw_chart(
         JsError::new("drawChart: the canvas has no 2D context (is it used for WebGL?)")
     })?;
     let root = backend.into_drawing_area();
-    plot::draw_curves(&root, &curves, &opts).map_err(|e| JsError::new(&format!("drawChart: {e}")))
+    plot::draw_curves(&root, curves, &opts).map_err(|e| JsError::new(&format!("drawChart: {e}")))
 }

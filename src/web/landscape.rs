@@ -77,6 +77,13 @@ pub fn draw_landscape(
     options_json: &str,
 ) -> Result<(), JsError> {
     install_panic_hook();
+    let (value, font) = landscape_options(options_json)?;
+    let land = grid("drawLandscape", config_json, runs_json)?;
+    paint_landscape(canvas, &land, value, font)
+}
+
+/// `drawLandscape`'s options, parsed: what the heatmap colours and the font scale.
+pub(super) fn landscape_options(options_json: &str) -> Result<(HeatValue, f64), JsError> {
     let o: OptionsIn = serde_json::from_str(options_json)
         .map_err(|e| JsError::new(&format!("drawLandscape: bad options JSON: {e}")))?;
     let value = match o.value.as_deref() {
@@ -94,7 +101,16 @@ pub fn draw_landscape(
             "drawLandscape: font scale {font} is out of range; allowed: 0.25 to 8"
         )));
     }
-    let land = grid("drawLandscape", config_json, runs_json)?;
+    Ok((value, font))
+}
+
+/// Draws a built grid: `drawLandscape`'s second half, shared with `History` (history.rs).
+pub(super) fn paint_landscape(
+    canvas: &HtmlCanvasElement,
+    land: &Landscape,
+    value: HeatValue,
+    font: f64,
+) -> Result<(), JsError> {
     if canvas.width() == 0 || canvas.height() == 0 {
         return Ok(());
     }
@@ -102,7 +118,7 @@ pub fn draw_landscape(
         JsError::new("drawLandscape: the canvas has no 2D context (is it used for WebGL?)")
     })?;
     let root = backend.into_drawing_area();
-    plot::draw_landscape(&root, &land, value, font)
+    plot::draw_landscape(&root, land, value, font)
         .map_err(|e| JsError::new(&format!("drawLandscape: {e}")))
 }
 
@@ -148,7 +164,11 @@ struct SummaryOut {
 /// `null`). Throws on bad JSON or an invalid config.
 #[wasm_bindgen(js_name = landscapeSummary)]
 pub fn landscape_summary(config_json: &str, runs_json: &str) -> Result<String, JsError> {
-    let land = grid("landscapeSummary", config_json, runs_json)?;
+    summary_json(grid("landscapeSummary", config_json, runs_json)?)
+}
+
+/// The grid as `landscapeSummary`'s JSON; shared with `History` (history.rs).
+pub(super) fn summary_json(land: Landscape) -> Result<String, JsError> {
     let best = land
         .best_steps()
         .into_iter()

@@ -18,6 +18,9 @@
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
 //! experimentRuns(configJson)   drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
+//! class History(configJson, runsJson)   the page's record store           history.rs
+//!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
+//!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
 //! ```
 //!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
@@ -33,11 +36,13 @@
 
 mod bench;
 mod chart;
+mod history;
 mod landscape;
 mod records;
 mod trainer;
 
 pub use chart::draw_chart;
+pub use history::History;
 pub use landscape::{draw_landscape, experiment_runs, landscape_summary};
 pub use records::{RecordIn, RunIn};
 pub use trainer::{WasmTrainer, MAX_INDICES};
