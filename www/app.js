@@ -15,7 +15,7 @@
 //!                 the work budget; whether the link's autorun has been considered
 //!   visible       whether the page is on screen (a framed page trains only then)
 //!   ui            the views, built once by main.js (controls, table, charts, live, notices)
-//!   timers        pending timeouts (URL write, share status)
+//!   timers        pending timeouts (URL write, share status, critical batch size)
 //!   live          the live view's request state
 //!
 //! Modules receive `app` as an argument; none keeps mutable state of its own at
@@ -40,7 +40,7 @@ export function createApp() {
     experiment: null,
     data: null,
     ui: {},
-    timers: { url: 0, share: 0 },
+    timers: { url: 0, share: 0, critical: 0 },
     live: { busy: false, imagesAsked: false },
   };
 }

@@ -70,7 +70,6 @@ function applyConfig(config, { kText, lrText } = {}) {
   const { experiment, ui } = app;
   app.config = config;
   app.specs = experimentRuns(wasm, config, app.nTrainAvail);
-  app.budget.held = false;
   // The records live in wasm from here on (history.rs): handed over once each, as they
   // arrive, so no redraw serialises the whole history.
   app.history?.free();
@@ -88,6 +87,7 @@ function applyConfig(config, { kText, lrText } = {}) {
   if (app.selected >= n) app.selected = 0;
   ui.table.select(app.selected);
   ui.controls.set(config, controlExtras(kText ?? kTextOf(config), lrText));
+  ui.controls.setCritical(null);
   showPreset();
   showCaptions();
   clearLive(app);
@@ -114,6 +114,7 @@ function onControlChange(key, text, source) {
   }
   app.ui.controls.showErrors([]);
   if (JSON.stringify(parsed.config) === JSON.stringify(app.config)) return;
+  app.budget.held = false; // another experiment: the held one's message goes
   applyConfig(parsed.config, {
     kText: key === "k" && source.id === "k" ? text : undefined,
     lrText: key === "grid_lr" ? text : undefined,
@@ -139,6 +140,7 @@ function buildPresets() {
     b.setAttribute("aria-pressed", "false");
     b.addEventListener("click", () => {
       app.ui.controls.showErrors([]);
+      app.budget.held = false;
       applyConfig(structuredClone(app.presets.get(p.id)));
     });
     list.append(b);
@@ -230,9 +232,21 @@ const render = throttledFrame(() => {
   // Only on change: it is a live region, and screen readers announce every write.
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
   showEstimate(phase);
-  ui.controls.setCritical(criticalBatch(wasm, runResults(experiment.runs)));
   if (app.config.mode === "landscape") updateLandscape();
 });
+
+/**
+ * The critical batch size, recomputed at most every CRITICAL_MS after new records:
+ * the core's criticalBatch takes every run's records.
+ */
+const CRITICAL_MS = 1000;
+function scheduleCritical() {
+  if (app.timers.critical) return;
+  app.timers.critical = setTimeout(() => {
+    app.timers.critical = 0;
+    app.ui.controls.setCritical(criticalBatch(wasm, runResults(app.experiment.runs)));
+  }, CRITICAL_MS);
+}
 
 // ---------- work budget and visibility ----------
 
@@ -319,6 +333,7 @@ function wire() {
   $("stop-all").addEventListener("click", () => experiment.stopAll());
   $("reset-all").addEventListener("click", () => {
     experiment.resetAll();
+    scheduleCritical();
     clearLive(app);
     invalidateCharts(true);
   });
@@ -358,10 +373,12 @@ function wire() {
     }
     if (r.index === app.selected) refreshLive(app);
     invalidateCharts();
+    scheduleCritical();
     render();
   });
   experiment.addEventListener("end", (e) => {
     app.history.setStatus(e.detail.run.index, e.detail.run.status);
+    scheduleCritical(); // a run that ends badly leaves the median
     if (e.detail.run.index === app.selected) refreshLive(app);
     invalidateCharts();
     render();
