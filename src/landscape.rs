@@ -16,8 +16,9 @@
 use crate::config::Config;
 use crate::metrics::{EpochRecord, RunResult, Status};
 
-/// Final test accuracy at or below which a cell counts as collapsed to chance (10 %).
-pub const CHANCE_ACC: f64 = 0.12;
+/// Final test accuracy at or below which a cell counts as collapsed to chance
+/// (the summary's rule for "stuck at chance", one definition for both).
+pub use crate::summary::CHANCE_ACC;
 
 /// One cell of the grid, averaged over its repeats.
 #[derive(Clone, Debug, PartialEq)]

@@ -19,7 +19,9 @@ pub mod noise;
 pub mod optim;
 pub mod plot;
 pub mod rng;
+pub mod runs;
 pub mod schedule;
+pub mod summary;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,7 +4,12 @@
 //! The CSV has one row per run per epoch. Its columns are `run`, `k`, `repeat`, `batch`,
 //! then one column per experiment parameter (from the config's table, so a row
 //! reproduces its run), then the metrics. The page's export and the CLI write
-//! the same columns through [`write_csv`].
+//! the same columns through [`write_csv`], and [`runs_from_csv`] reads them back.
+//!
+//! The `seed` column holds the seed the row was trained with (base seed + repeat, see
+//! `runs.rs`), so `sweep --seed <seed> …` with the row's other parameters retrains it
+//! (with `order=same` a repeat shuffles with the base seed, `seed − repeat`: rerun it as
+//! repeat `repeat` of `--seed <seed − repeat>`).
 //!
 //! Records hold no wall-clock time of their own making: the trainer is pure,
 //! so the shells (CLI, worker) fill `wall_ms` in.
@@ -123,11 +128,16 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
         run.repeat.to_string(),
         r.batch.to_string(),
     ];
+    // The seed column says the seed this repeat trained with.
+    let trained = Config {
+        seed: run.config.seeds(run.repeat).0,
+        ..run.config.clone()
+    };
     row.extend(
         PARAMS
             .iter()
             .filter(|p| p.name != "k")
-            .map(|p| p.get(&run.config)),
+            .map(|p| p.get(&trained)),
     );
     row.extend([
         r.epoch.to_string(),
@@ -162,6 +172,84 @@ pub fn to_csv_string(runs: &[RunResult]) -> String {
     let mut buf = Vec::new();
     write_csv(&mut buf, runs).expect("writing CSV to memory cannot fail");
     String::from_utf8(buf).expect("CSV fields are UTF-8")
+}
+
+/// Reads a CSV written by [`write_csv`] back into runs (rows grouped by the `run`
+/// column, in order of first appearance). The config is the experiment's (base seed =
+/// the `seed` column − `repeat`); `wall_ms` keeps its one decimal. Errors name the row
+/// and the column.
+pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header = rd.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("no column {name}"))
+    };
+    let mut runs: Vec<RunResult> = Vec::new();
+    for (i, row) in rd.records().enumerate() {
+        let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
+        let at = |name: &str| -> Result<&str, String> {
+            let c = col(name)?;
+            row.get(c)
+                .ok_or_else(|| format!("row {}: no {name}", i + 1))
+        };
+        let bad = |name: &str| format!("row {}: bad {name}", i + 1);
+        let int = |name: &str| at(name)?.parse::<u64>().map_err(|_| bad(name));
+        let float = |name: &str| -> Result<f64, String> {
+            let t = at(name)?;
+            if t == "NaN" {
+                return Ok(f64::NAN);
+            }
+            t.parse::<f64>().map_err(|_| bad(name))
+        };
+        let mut config = Config::default();
+        // The seed column may exceed the seed parameter's range (seed + repeat).
+        for p in PARAMS.iter().filter(|p| p.name != "seed") {
+            config
+                .set(p.name, at(p.csv)?)
+                .map_err(|e| format!("row {}: {e}", i + 1))?;
+        }
+        let repeat = int("repeat")? as u32;
+        config.seed = int("seed")?
+            .checked_sub(repeat as u64)
+            .ok_or_else(|| bad("seed"))?;
+        config
+            .validate()
+            .map_err(|e| format!("row {}: {e}", i + 1))?;
+        let status = match at("status")? {
+            "running" => Status::Running,
+            "done" => Status::Done,
+            "diverged" => Status::Diverged,
+            "stopped" => Status::Stopped,
+            _ => return Err(bad("status")),
+        };
+        let record = EpochRecord {
+            epoch: int("epoch")? as u32,
+            step: int("step")?,
+            samples: int("samples")?,
+            lr: float("lr")?,
+            batch: int("batch")? as usize,
+            train_loss: float("train_loss")?,
+            test_loss: float("test_loss")?,
+            test_acc: float("test_acc")?,
+            noise_scale: float("noise_scale")?,
+            wall_ms: float("wall_ms")?,
+            status,
+        };
+        let run = int("run")? as usize;
+        match runs.iter_mut().find(|r| r.run == run) {
+            Some(r) => r.records.push(record),
+            None => runs.push(RunResult {
+                run,
+                config,
+                repeat,
+                records: vec![record],
+            }),
+        }
+    }
+    Ok(runs)
 }
 
 #[cfg(test)]
@@ -228,6 +316,43 @@ mod tests {
         assert_eq!(&rows[1][col("epoch")], "2");
         assert_eq!(&rows[1][col("noise_scale")], "NaN");
         assert_eq!(&rows[1][col("status")], "running");
+    }
+
+    #[test]
+    fn the_seed_column_is_the_trained_seed_and_csv_reads_back() {
+        let cfg = Config::from_query("k=2&repeats=3&seed=40&lr0=1e-300").unwrap();
+        let runs: Vec<RunResult> = (0..3)
+            .map(|repeat| RunResult {
+                run: repeat as usize,
+                config: cfg.clone(),
+                repeat,
+                records: vec![record(1), record(2)],
+            })
+            .collect();
+        let text = to_csv_string(&runs);
+        let back = runs_from_csv(&text).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let seeds: Vec<String> = rd
+            .records()
+            .map(|r| {
+                r.unwrap()[PARAMS.iter().position(|p| p.name == "seed").unwrap() + 3].to_string()
+            })
+            .collect();
+        assert_eq!(seeds, ["40", "40", "41", "41", "42", "42"]);
+        assert!(text.contains(",1e-300,"), "{text}");
+        assert_eq!(back.len(), 3);
+        for (a, b) in runs.iter().zip(&back) {
+            assert_eq!((a.run, a.repeat, &a.config), (b.run, b.repeat, &b.config));
+            assert_eq!(a.records.len(), b.records.len());
+            for (x, y) in a.records.iter().zip(&b.records) {
+                assert_eq!(
+                    (x.epoch, x.step, x.test_acc, x.lr),
+                    (y.epoch, y.step, y.test_acc, y.lr)
+                );
+                assert!(y.noise_scale.is_nan() && (y.wall_ms - 12.3).abs() < 1e-9);
+            }
+        }
+        assert!(runs_from_csv("run\n1\n").unwrap_err().contains("no column"));
     }
 
     #[test]

@@ -1,16 +1,14 @@
 //! Training end to end on the real MNIST subset (written by `make data`):
 //! the loss goes down, the same seed gives bit-identical records, a diverging
 //! run is marked and stopped, the warmup reaches the scaled rate, batch GD,
-//! SGD (batch 1) and a partial last batch all work, and the `sweep` CLI writes
-//! its CSV and SVG and rejects bad input with a message naming it.
+//! SGD (batch 1) and a partial last batch all work. The CLI's tests are in `cli.rs`.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use lr_batch_playground::config::Config;
 use lr_batch_playground::data::{self, Norm, Split};
-use lr_batch_playground::metrics::{csv_header, Status};
+use lr_batch_playground::metrics::Status;
 use lr_batch_playground::train::Trainer;
 
 fn data_dir() -> PathBuf {
@@ -173,195 +171,6 @@ fn trainer_rejects_a_bad_config() {
     };
     let e = Trainer::new(&c, 1, split()).err().expect("invalid lr0");
     assert_eq!(e.param, "lr0");
-}
-
-fn sweep() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sweep"))
-}
-
-/// A CSV the CLI wrote: its header and rows, read by column name.
-struct Table {
-    header: csv::StringRecord,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Table {
-    fn get(&self, row: usize, col: &str) -> &str {
-        let c = self
-            .header
-            .iter()
-            .position(|h| h == col)
-            .unwrap_or_else(|| panic!("no column {col}"));
-        &self.rows[row][c]
-    }
-
-    fn column(&self, col: &str) -> Vec<String> {
-        (0..self.rows.len())
-            .map(|r| self.get(r, col).to_string())
-            .collect()
-    }
-}
-
-/// Runs `sweep ARGS --quiet --data <subset> --out PREFIX` in a fresh temp folder;
-/// returns the CSV, the SVG and stdout.
-fn run_sweep(name: &str, args: &[&str]) -> (Table, String, String) {
-    let dir = std::env::temp_dir().join(format!("lrbp-{name}-{}", std::process::id()));
-    let prefix = dir.join("out");
-    let o = sweep()
-        .args(args)
-        .arg("--quiet")
-        .arg("--data")
-        .arg(data_dir())
-        .arg("--out")
-        .arg(&prefix)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header = rd.headers().unwrap().clone();
-    let rows = rd.records().map(Result::unwrap).collect();
-    let svg = std::fs::read_to_string(prefix.with_extension("svg")).unwrap();
-    std::fs::remove_dir_all(dir).ok();
-    (
-        Table { header, rows },
-        svg,
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-    )
-}
-
-#[test]
-fn cli_writes_csv_and_svg() {
-    let (t, svg, _) = run_sweep(
-        "cli",
-        &[
-            "--k", "1,2", "--epochs", "2", "--train", "200", "--rule", "sqrt",
-        ],
-    );
-    // The CLI writes exactly the core's columns (metrics::csv_header, checked against the
-    // required list in metrics.rs).
-    assert_eq!(t.header.iter().collect::<Vec<_>>(), csv_header());
-    assert_eq!(t.rows.len(), 4, "2 runs × 2 epochs");
-    assert_eq!(
-        (
-            t.get(3, "k"),
-            t.get(3, "batch"),
-            t.get(3, "rule"),
-            t.get(3, "status")
-        ),
-        ("2", "16", "sqrt", "done")
-    );
-    let lr: f64 = t.get(3, "lr").parse().unwrap();
-    assert!((lr - 0.001 * 2f64.sqrt()).abs() < 1e-12);
-    assert!(svg.starts_with("<svg") && svg.contains("k=2 B=16"));
-}
-
-#[test]
-fn cli_rejects_bad_flags_and_bad_files() {
-    let o = sweep().args(["--lr0", "abc"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("lr0") && err.contains("(0, 10]"), "{err}");
-
-    let o = sweep().args(["--k", "0"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("parameter `k`"));
-
-    let dir = std::env::temp_dir().join(format!("lrbp-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("train-images-idx3-ubyte"),
-        [0u8, 0, 8, 1, 0, 0, 0, 0],
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("train-labels-idx1-ubyte"),
-        [0u8, 0, 8, 1, 0, 0, 0, 0],
-    )
-    .unwrap();
-    let o = sweep().arg("--data").arg(&dir).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("images file") && err.contains("magic"),
-        "{err}"
-    );
-
-    let o = sweep()
-        .arg("--data")
-        .arg(dir.join("nowhere"))
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("train-images-idx3-ubyte"));
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn cli_help_documents_every_flag() {
-    let o = sweep().arg("--help").output().unwrap();
-    let help = String::from_utf8_lossy(&o.stdout);
-    for p in lr_batch_playground::config::PARAMS {
-        assert!(
-            help.contains(&format!("--{}", p.name)),
-            "--{} missing from --help",
-            p.name
-        );
-    }
-    for f in ["--data", "--out", "--jobs", "--x", "--log-loss"] {
-        assert!(help.contains(f));
-    }
-}
-
-#[test]
-fn cli_landscape_and_repeats() {
-    let args = [
-        "--mode",
-        "landscape",
-        "--grid_b",
-        "16,64",
-        "--grid_lr",
-        "0.01,10",
-        "--epochs",
-        "1",
-        "--train",
-        "1000",
-    ];
-    let (t, svg, _) = run_sweep("land", &args);
-    assert_eq!(t.rows.len(), 4, "2 × 2 cells, one epoch each");
-    let cells: Vec<(String, String, String)> = (0..4)
-        .map(|r| {
-            (
-                t.get(r, "b0").into(),
-                t.get(r, "lr0").into(),
-                t.get(r, "status").into(),
-            )
-        })
-        .collect();
-    assert!(cells.contains(&("16".into(), "0.01".into(), "done".into())));
-    // η = 10 with batch 16 explodes: the cell is marked, not hidden.
-    assert!(
-        cells.contains(&("16".into(), "10".into(), "diverged".into())),
-        "{cells:?}"
-    );
-    assert!(svg.contains("final test accuracy") && svg.contains("steps to reach"));
-
-    let (t, _, stdout) = run_sweep(
-        "repeats",
-        &[
-            "--k",
-            "1",
-            "--repeats",
-            "2",
-            "--epochs",
-            "2",
-            "--train",
-            "300",
-        ],
-    );
-    assert!(stdout.contains("critical batch size ≈"), "{stdout}");
-    assert_eq!(t.column("repeat"), ["0", "0", "1", "1"]);
-    // Different seeds, different numbers; the noise scale is measured.
-    assert_ne!(t.get(1, "test_loss"), t.get(3, "test_loss"));
-    assert!(t.get(1, "noise_scale").parse::<f64>().unwrap().is_finite());
 }
 
 #[test]

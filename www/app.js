@@ -4,7 +4,7 @@
 //!   config        the experiment (validated by wasm; the mode is part of it)
 //!   view          the reader's view options (x axis, log scale, overlay, heat, embed, autorun)
 //!   selected      the run shown in the live view
-//!   nTrainAvail   images in the loaded training file (null until it is read)
+//!   nImages       images in the loaded training file (null until it is read)
 //!   specs         the core's run list for this config (wasm experimentRuns)
 //!   statuses      which run statuses are terminal / healthy (wasm runStatuses)
 //!   params        the core's parameter table (wasm paramsTable)
@@ -14,8 +14,9 @@
 //!   budget        {held, autorunDone}: an autorun held back because the experiment is over
 //!                 the work budget; whether the link's autorun has been considered
 //!   visible       whether the page is on screen (a framed page trains only then)
+//!   history       the records, kept in wasm (History, src/web/history.rs)
 //!   ui            the views, built once by main.js (controls, table, charts, live, notices)
-//!   timers        pending timeouts (URL write, share status, critical batch size)
+//!   timers        pending timeouts (URL write, share status)
 //!   live          the live view's request state
 //!
 //! Modules receive `app` as an argument; none keeps mutable state of its own at
@@ -27,7 +28,7 @@ export function createApp() {
     config: null,
     view: { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false },
     selected: 0,
-    nTrainAvail: null,
+    nImages: null,
     specs: [],
     statuses: { terminal: new Set(), healthy: new Set() },
     params: [],
@@ -38,9 +39,10 @@ export function createApp() {
     visible: true,
     wasm: null,
     experiment: null,
+    history: null,
     data: null,
     ui: {},
-    timers: { url: 0, share: 0, critical: 0 },
+    timers: { url: 0, share: 0 },
     live: { busy: false, imagesAsked: false },
   };
 }

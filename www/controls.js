@@ -157,13 +157,13 @@ export class Controls {
   /**
    * Shows `config` in every control.
    * @param {object} config
-   * @param {{kText: string, lrText?: string, seeds: number[], trainSize?: number, testSize?: number,
-   *          known?: boolean}} extra
+   * @param {{kText: string, lrText?: string, seeds: number[],
+   *          sizes: {images: number, trainAvail: number, train: number, test: number}|null}} extra
    *   the k list and the landscape's rate list as text (as typed, or the canonical form from
-   *   configToQuery); the seeds the repeats train with and the training and test sizes, all
-   *   from the core's run list; `known`: whether those sizes come from the loaded data
+   *   configToQuery); the seeds the repeats train with (the core's run list); how the loaded
+   *   file is split (the core's dataSizes), null before it is loaded
    */
-  set(config, { kText, lrText, seeds, trainSize, testSize, known }) {
+  set(config, { kText, lrText, seeds, sizes }) {
     const { el } = this;
     const b0Pos = config.b0 === 0 ? B0_STEPS.length - 1 : nearestLog(B0_STEPS.slice(0, -1), config.b0);
     el.b0.value = String(b0Pos);
@@ -197,12 +197,12 @@ export class Controls {
     el.momentum.closest(".field").classList.toggle("muted", !usesMomentum);
     el.epochs.value = String(config.epochs);
     el.train.value = String(config.train);
-    if (known && trainSize) {
+    if (sizes) {
       const n = (v) => v.toLocaleString("en");
       el.trainHelp.textContent =
-        trainSize < config.train
-          ? `Only ${n(trainSize)} training images are available; all of them are used.`
-          : `The test set is fixed: ${n(testSize)} images.`;
+        config.train > sizes.trainAvail
+          ? `Only ${n(sizes.trainAvail)} training images are available; all of them are used.`
+          : `Of ${n(sizes.trainAvail)} available; the test set is fixed (${n(sizes.test)} images).`;
     }
     el.dropout.value = String(config.dropout);
     el.dropoutOut.textContent = String(config.dropout);

@@ -17,7 +17,7 @@
 
 import init, * as wasm from "./pkg/lr_batch_playground.js";
 import { createApp } from "./app.js";
-import { experimentRuns, criticalBatch, runStatuses, paramsTable } from "./core.js";
+import { experimentRuns, dataSizes, criticalBatch, runStatuses, paramsTable } from "./core.js";
 import { PRESETS } from "./presets.js";
 import { readQuery, presetConfigs, matchPreset } from "./state.js";
 import { Experiment } from "./runs.js";
@@ -25,7 +25,7 @@ import { DataSource, imageCount } from "./data.js";
 import { poolSize } from "./pool.js";
 import { estimate, estimateText, durationText, DEFAULT_SPEED, loadSpeed, saveSpeed, speedOf } from "./budget.js";
 import { Notices, errorText, visibleNotices } from "./notices.js";
-import { runResults, gridProgress, summaryText } from "./series.js";
+import { gridProgress, summaryText } from "./series.js";
 import { announce, epochMessage, doneMessage } from "./announce.js";
 import { updateUrl, copyLink, exportCsv, exportPng } from "./share.js";
 import { refreshLive, fetchImages, clearLive } from "./inside.js";
@@ -53,15 +53,12 @@ function kTextOf(config) {
 
 /** What the controls show beside the config: from the core's run list. */
 function controlExtras(kText, lrText) {
-  const specs = app.specs;
-  const seeds = [...new Set(specs.filter((s) => s.group === 0).map((s) => s.seed))];
+  const seeds = [...new Set(app.specs.filter((s) => s.group === 0).map((s) => s.seed))];
   return {
     kText,
     lrText,
     seeds: seeds.length ? seeds : [app.config.seed],
-    trainSize: specs[0]?.trainSize,
-    testSize: specs[0]?.testSize,
-    known: app.nTrainAvail !== null,
+    sizes: app.nImages === null ? null : dataSizes(wasm, app.config, app.nImages),
   };
 }
 
@@ -69,7 +66,7 @@ function controlExtras(kText, lrText) {
 function applyConfig(config, { kText, lrText } = {}) {
   const { experiment, ui } = app;
   app.config = config;
-  app.specs = experimentRuns(wasm, config, app.nTrainAvail);
+  app.specs = experimentRuns(wasm, config, app.nImages);
   // The records live in wasm from here on (history.rs): handed over once each, as they
   // arrive, so no redraw serialises the whole history.
   app.history?.free();
@@ -87,7 +84,6 @@ function applyConfig(config, { kText, lrText } = {}) {
   if (app.selected >= n) app.selected = 0;
   ui.table.select(app.selected);
   ui.controls.set(config, controlExtras(kText ?? kTextOf(config), lrText));
-  ui.controls.setCritical(null);
   showPreset();
   showCaptions();
   clearLive(app);
@@ -232,21 +228,9 @@ const render = throttledFrame(() => {
   // Only on change: it is a live region, and screen readers announce every write.
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
   showEstimate(phase);
+  ui.controls.setCritical(criticalBatch(app.history));
   if (app.config.mode === "landscape") updateLandscape();
 });
-
-/**
- * The critical batch size, recomputed at most every CRITICAL_MS after new records:
- * the core's criticalBatch takes every run's records.
- */
-const CRITICAL_MS = 1000;
-function scheduleCritical() {
-  if (app.timers.critical) return;
-  app.timers.critical = setTimeout(() => {
-    app.timers.critical = 0;
-    app.ui.controls.setCritical(criticalBatch(wasm, runResults(app.experiment.runs)));
-  }, CRITICAL_MS);
-}
 
 // ---------- work budget and visibility ----------
 
@@ -310,7 +294,7 @@ function watchData() {
     .load()
     .then((d) => imageCount(d.labels))
     .then((n) => {
-      app.nTrainAvail = n;
+      app.nImages = n;
       if (experiment.runs.every((r) => r.status === "idle")) {
         // Same experiment, now with the real training-set size in the plans.
         applyConfig(app.config, { kText: $("k").value, lrText: $("grid_lr").value });
@@ -333,7 +317,6 @@ function wire() {
   $("stop-all").addEventListener("click", () => experiment.stopAll());
   $("reset-all").addEventListener("click", () => {
     experiment.resetAll();
-    scheduleCritical();
     clearLive(app);
     invalidateCharts(true);
   });
@@ -373,12 +356,10 @@ function wire() {
     }
     if (r.index === app.selected) refreshLive(app);
     invalidateCharts();
-    scheduleCritical();
     render();
   });
   experiment.addEventListener("end", (e) => {
     app.history.setStatus(e.detail.run.index, e.detail.run.status);
-    scheduleCritical(); // a run that ends badly leaves the median
     if (e.detail.run.index === app.selected) refreshLive(app);
     invalidateCharts();
     render();

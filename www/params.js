@@ -2,7 +2,8 @@
 //! `paramsTable`): the same datum the core checks a value against and names in
 //! its message. index.html writes no range and no option list; this module sets
 //! each number box's min and max, fills each select with the parameter's choices,
-//! and hides a radio whose value the core does not offer.
+//! hides a radio whose value the core does not offer, and writes a list's most
+//! items into the help text (`<span data-max-items-of="grid_b">`).
 //!
 //! Only how a choice reads is decided here (CHOICE_LABELS: "SGD + momentum" for
 //! `momentum`); a choice without a label shows its own name.
@@ -17,8 +18,10 @@ export const CHOICE_LABELS = {
 
 /**
  * What the form takes from the table: for each parameter its number limits
- * (`{min, max}`, either may be null) and its choices (`[{value, label}]` or null).
- * @param {{name: string, kind: string, min: number|null, max: number|null, choices: string[]|null}[]} rows
+ * (`{min, max}`, either may be null), its choices (`[{value, label}]` or null) and, for
+ * a list, its most items (or null).
+ * @param {{name: string, kind: string, min: number|null, max: number|null, maxItems?: number|null,
+ *          choices: string[]|null}[]} rows
  */
 export function formLimits(rows) {
   const out = new Map();
@@ -32,6 +35,7 @@ export function formLimits(rows) {
         row.kind === "choice" && Array.isArray(row.choices)
           ? row.choices.map((value) => ({ value, label: CHOICE_LABELS[row.name]?.[value] ?? value }))
           : null,
+      maxItems: row.kind === "list" && Number.isFinite(row.maxItems) ? row.maxItems : null,
     });
   }
   return out;
@@ -40,6 +44,9 @@ export function formLimits(rows) {
 /** Applies the table to the form: number limits, select options, offered radios. */
 export function applyParams(form, rows) {
   for (const [name, lim] of formLimits(rows)) {
+    for (const span of form.querySelectorAll(`[data-max-items-of="${name}"]`)) {
+      span.textContent = lim.maxItems === null ? "" : String(lim.maxItems);
+    }
     for (const field of form.querySelectorAll(`[data-param="${name}"]`)) {
       for (const box of field.querySelectorAll('input[type="number"]')) {
         if (lim.min !== null) box.min = String(lim.min);

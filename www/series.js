@@ -1,46 +1,8 @@
-//! What the charts, the exports and the summary line are built from: the runs'
-//! records grouped as the core grouped them. Pure functions of the runs (as runs.js
-//! keeps them) and the config; no DOM, no wasm.
+//! The summary line beside Run and the landscape's progress: pure functions of the
+//! runs (as runs.js keeps them) and the config; no DOM, no wasm.
 //!
-//! A curve is one group of the core's run list (`group`: one k, or one grid cell)
-//! with its repeats: the repeat with the most epochs leads (so the line reaches as
-//! far as any of them), the others become the chart's mean line and min–max band.
-
-/** The curves for drawChart: `[{label, color, records, repeats}]`, one per group with records. */
-export function curves(runs) {
-  const groups = new Map();
-  for (const r of runs) {
-    if (!r.records.length) continue;
-    if (!groups.has(r.group)) groups.set(r.group, []);
-    groups.get(r.group).push(r);
-  }
-  return [...groups.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([group, members]) => {
-      members.sort((a, b) => b.records.length - a.records.length || a.repeat - b.repeat);
-      return {
-        label: members[0].label + divergedNote(runs, group),
-        color: group,
-        records: members[0].records,
-        repeats: members.slice(1).map((r) => r.records),
-      };
-    });
-}
-
-/** " (2 of 3 diverged)" / " (diverged)" / "" for a group's runs. */
-export function divergedNote(runs, group) {
-  const members = runs.filter((r) => r.group === group);
-  const diverged = members.filter((r) => r.status === "diverged").length;
-  if (diverged === 0) return "";
-  return members.length > 1 ? ` (${diverged} of ${members.length} diverged)` : " (diverged)";
-}
-
-/** The runs with records, as wasm's RunIn (landscape, CSV, critical batch size). */
-export function runResults(runs) {
-  return runs
-    .filter((r) => r.records.length)
-    .map((r) => ({ run: r.index, config: r.config, repeat: r.repeat, status: r.status, records: r.records }));
-}
+//! Not here: the curves themselves. The records live in the wasm record store
+//! (History, src/web/history.rs), which groups them by the core's `group` and draws.
 
 /**
  * The landscape's progress: `{runs, finished, progress}`. An ended run (a diverged one

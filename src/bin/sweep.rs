@@ -2,29 +2,34 @@
 //! cores, prints progress, and writes one CSV (one row per run per epoch) and
 //! an SVG of the curves drawn by the same plot code as the page.
 //!
-//! A shell only: flags come from the config's parameter table, training from
-//! `train::Trainer`, files from `metrics` and `plot`. It owns the file system,
-//! the threads and the clock, which the core never touches.
+//! A shell only: flags come from the config's parameter table, the runs (order,
+//! groups, seeds) from `runs`, training from `train::Trainer`, the critical batch size
+//! from `summary`, files from `metrics` and `plot`. It owns the file system, the threads
+//! and the clock, which the core never touches. `files.rs` reads the MNIST files,
+//! `report.rs` writes the CSV, the SVG and the closing table.
 
-use std::path::{Path, PathBuf};
+#[path = "sweep/files.rs"]
+mod files;
+#[path = "sweep/report.rs"]
+mod report;
+
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use lr_batch_playground::config::{Config, Mode, PARAMS};
-use lr_batch_playground::data::{self, Split};
-use lr_batch_playground::landscape::Landscape;
-use lr_batch_playground::metrics::{write_csv, RunResult, Status};
-use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
+use lr_batch_playground::config::{Config, PARAMS};
+use lr_batch_playground::metrics::{RunResult, Status};
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::train::Trainer;
 
-/// Where `make data` writes the MNIST subset, relative to the crate root.
-const DEFAULT_DATA: &str = "data/mnist";
+use files::DEFAULT_DATA;
 
 fn cli() -> Command {
+    // A flag given twice: the last one wins, as with a URL's keys.
     let mut cmd = Command::new("sweep")
+        .args_override_self(true)
         .about("Train the article's CNN on MNIST for every k of an experiment and write CSV + SVG.")
         .long_about(
             "Train the article's CNN (conv 3×3×32 → ReLU → max-pool → dropout → dense) on MNIST \
@@ -46,7 +51,7 @@ fn cli() -> Command {
                 .help(format!(
                     "{} [{}; default {}]",
                     p.help,
-                    p.allowed,
+                    p.allowed(),
                     p.default_value()
                 )),
         );
@@ -104,46 +109,7 @@ fn config_from(m: &ArgMatches) -> Result<Config, String> {
     Ok(cfg)
 }
 
-fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
-    [format!("{stem}.gz"), stem.to_string()]
-        .into_iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-}
-
-fn load_data(dir: Option<&String>, cfg: &Config) -> Result<Split, String> {
-    let dir = match dir {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let d = PathBuf::from(DEFAULT_DATA);
-            if find(&d, "train-images-idx3-ubyte").is_none() {
-                eprintln!("MNIST files not found in {DEFAULT_DATA}: running `make data`");
-                let ok = std::process::Command::new("make")
-                    .arg("data")
-                    .status()
-                    .map(|s| s.success());
-                if !matches!(ok, Ok(true)) {
-                    return Err(
-                        "`make data` failed; run it from the project folder, or pass --data DIR"
-                            .into(),
-                    );
-                }
-            }
-            d
-        }
-    };
-    let read = |stem: &str| -> Result<Vec<u8>, String> {
-        let path =
-            find(&dir, stem).ok_or_else(|| format!("{}: no {stem}[.gz] there", dir.display()))?;
-        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let images = read("train-images-idx3-ubyte")?;
-    let labels = read("train-labels-idx1-ubyte")?;
-    let mnist =
-        data::load_mnist(&images, &labels).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(data::split(&mnist, cfg.train, cfg.norm))
-}
-
+/// A run's name in progress lines and the SVG legend: `k=2 B=16 η=0.002`, ` #r` for a repeat.
 fn label(plan: &RunPlan, repeat: u32, repeats: u32) -> String {
     let seed = if repeats > 1 {
         format!(" #{repeat}")
@@ -154,7 +120,7 @@ fn label(plan: &RunPlan, repeat: u32, repeats: u32) -> String {
 }
 
 /// A rate with at most 6 decimals and no trailing zeros.
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     let s = format!("{v:.6}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -175,7 +141,7 @@ fn main() {
 }
 
 fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
-    let split = Arc::new(load_data(m.get_one::<String>("data"), cfg)?);
+    let split = Arc::new(files::load_data(m.get_one::<String>("data"), cfg)?);
     let quiet = m.get_flag("quiet");
     let specs = cfg.runs();
     let jobs = m
@@ -253,93 +219,8 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         .collect();
 
     let prefix = PathBuf::from(m.get_one::<String>("out").expect("has a default"));
-    if let Some(parent) = prefix.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    let csv_path = prefix.with_extension("csv");
-    let file =
-        std::fs::File::create(&csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
-    write_csv(std::io::BufWriter::new(file), &runs)
-        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
-
-    let svg = match cfg.mode {
-        Mode::Curves => {
-            let n_train = cfg.train.min(split.train.len());
-            // One curve per k; its repeats (other seeds) become a band.
-            let groups: Vec<(u32, Vec<&RunResult>)> = cfg
-                .k
-                .iter()
-                .map(|&k| (k, runs.iter().filter(|r| r.k() == k).collect()))
-                .collect();
-            let labels: Vec<String> = groups
-                .iter()
-                .map(|(k, _)| label(&RunPlan::new(cfg, *k, n_train), 0, 1))
-                .collect();
-            let curves: Vec<Curve> = groups
-                .iter()
-                .zip(&labels)
-                .enumerate()
-                .filter(|(_, ((_, g), _))| !g.is_empty())
-                .map(|(i, ((_, g), l))| Curve {
-                    repeats: g[1..].iter().map(|r| r.records.as_slice()).collect(),
-                    ..Curve::new(l.clone(), &g[0].records, i)
-                })
-                .collect();
-            let mut metrics = Metric::ALL.to_vec();
-            metrics.push(Metric::NoiseScale);
-            let opts = PlotOptions {
-                x: XAxis::parse(m.get_one::<String>("x").expect("has a default"))
-                    .unwrap_or(XAxis::Epoch),
-                log_loss: m.get_flag("log-loss"),
-                runs: curves.len(),
-                metrics,
-                overlay: m.get_flag("overlay"),
-                ..Default::default()
-            };
-            plot::svg_string(&curves, &opts, (1100, 1080))?
-        }
-        Mode::Landscape => {
-            let land = Landscape::new(cfg, &runs);
-            plot::landscape_svg_string(&land, HeatValue::Accuracy, (1200, 520))?
-        }
-    };
-    let svg_path = prefix.with_extension("svg");
-    std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
-
-    println!(
-        "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>9}",
-        "k", "repeat", "batch", "lr", "test loss", "test acc", "B_simple", "status"
-    );
-    for r in &runs {
-        if let Some(last) = r.records.last() {
-            println!(
-                "{:<5} {:>6} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9.0} {:>9}",
-                r.k(),
-                r.repeat,
-                last.batch,
-                short(last.lr),
-                last.test_loss,
-                100.0 * last.test_acc,
-                last.noise_scale,
-                last.status.as_str()
-            );
-        }
-    }
-    let noise: Vec<f64> = runs
-        .iter()
-        .filter_map(|r| r.records.last())
-        .map(|l| l.noise_scale)
-        .filter(|v| v.is_finite())
-        .collect();
-    if !noise.is_empty() {
-        let mut sorted = noise.clone();
-        sorted.sort_by(f64::total_cmp);
-        println!(
-            "critical batch size ≈ {:.0} (median final gradient noise scale B_simple over the runs; \
-             larger batches than this buy little extra speed per sample)",
-            sorted[sorted.len() / 2]
-        );
-    }
+    let (csv_path, svg_path) = report::write_files(cfg, m, &runs, split.train.len(), &prefix)?;
+    report::print_table(&runs);
     println!(
         "wrote {} and {} in {:.1}s",
         csv_path.display(),

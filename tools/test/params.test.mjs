@@ -10,11 +10,12 @@ test("number limits and choices come from the rows, and only from them", () => {
     { name: "momentum", kind: "float", min: 0, max: 1, choices: null, special: null },
     { name: "warmup", kind: "int", min: 0, max: null, choices: null, special: null },
     { name: "opt", kind: "choice", min: null, max: null, choices: ["sgd", "adam", "lion"], special: null },
-    { name: "k", kind: "list", min: 1, max: 4096, choices: null, special: null },
+    { name: "k", kind: "list", min: 1, max: 4096, maxItems: 64, choices: null, special: null },
   ];
   const lim = formLimits(rows);
-  assert.deepEqual(lim.get("epochs"), { kind: "int", min: 1, max: 200, choices: null });
-  assert.deepEqual(lim.get("momentum"), { kind: "float", min: 0, max: 1, choices: null });
+  assert.deepEqual(lim.get("epochs"), { kind: "int", min: 1, max: 200, choices: null, maxItems: null });
+  assert.deepEqual(lim.get("momentum"), { kind: "float", min: 0, max: 1, choices: null, maxItems: null });
+  assert.equal(lim.get("k").maxItems, 64);
   assert.equal(lim.get("warmup").max, null);
   // A list's bounds are its items', not a number box's.
   assert.equal(lim.get("k").min, null);

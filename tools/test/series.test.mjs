@@ -1,44 +1,12 @@
-// Curves and summaries from the runs (www/series.js): grouped by the core's `group`.
+// The summary line and the grid's progress (www/series.js).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { curves, runResults, gridProgress, summaryText, divergedNote } from "../../www/series.js";
+import { gridProgress, summaryText } from "../../www/series.js";
 
-const rec = (epoch, acc = 0.5) => ({ epoch, step: epoch * 10, samples: epoch * 80, testAcc: acc });
 function run(index, group, repeat, records, status = "done", extra = {}) {
   return { index, group, repeat, label: `g${group}`, config: { seed: 1 }, status, records, progress: 0, ...extra };
 }
-
-test("one curve per group: the longest repeat leads, the others are its band", () => {
-  // The core's groups need not follow the index: group 1 comes first here.
-  const runs = [run(0, 1, 0, [rec(1)]), run(1, 1, 1, [rec(1), rec(2)]), run(2, 0, 0, [rec(1)]), run(3, 0, 1, [])];
-  const c = curves(runs);
-  assert.deepEqual(
-    c.map((x) => [x.label, x.color, x.records.length, x.repeats.length]),
-    [
-      ["g0", 0, 1, 0],
-      ["g1", 1, 2, 1],
-    ],
-  );
-  assert.equal(c[1].records, runs[1].records);
-  assert.deepEqual(c[1].repeats, [runs[0].records]);
-  assert.deepEqual(curves([run(0, 0, 0, [])]), []);
-});
-
-test("a curve says how many of its repeats diverged", () => {
-  const runs = [run(0, 0, 0, [rec(1)], "diverged"), run(1, 0, 1, [rec(1)]), run(2, 1, 0, [rec(1)], "diverged")];
-  assert.equal(divergedNote(runs, 0), " (1 of 2 diverged)");
-  assert.equal(divergedNote([runs[2]], 1), " (diverged)");
-  assert.equal(curves(runs)[0].label, "g0 (1 of 2 diverged)");
-  assert.equal(divergedNote([runs[1]], 0), "");
-});
-
-test("run results carry the run, its config, repeat, status and records, only with records", () => {
-  const runs = [run(0, 0, 0, [rec(1)], "stopped"), run(1, 0, 1, [])];
-  assert.deepEqual(runResults(runs), [
-    { run: 0, config: { seed: 1 }, repeat: 0, status: "stopped", records: [rec(1)] },
-  ]);
-});
 
 test("grid progress counts ended runs whole and running ones below one", () => {
   const terminal = new Set(["done", "diverged"]);

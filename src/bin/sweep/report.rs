@@ -1,0 +1,116 @@
+//! What `sweep` leaves behind: the CSV (`metrics::write_csv`), the SVG (`plot`, one
+//! curve per group of `Config::runs`, its repeats as a band; or the landscape), and the
+//! closing table with the critical batch size (`summary::critical_batch`, the function
+//! the page's `criticalBatch` calls).
+
+use std::path::{Path, PathBuf};
+
+use clap::ArgMatches;
+use lr_batch_playground::config::{Config, Mode};
+use lr_batch_playground::landscape::Landscape;
+use lr_batch_playground::metrics::{write_csv, RunResult};
+use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
+use lr_batch_playground::schedule::RunPlan;
+use lr_batch_playground::summary::critical_batch;
+
+use super::{label, short};
+
+/// Writes PREFIX.csv and PREFIX.svg; returns their paths.
+pub fn write_files(
+    cfg: &Config,
+    m: &ArgMatches,
+    runs: &[RunResult],
+    train_avail: usize,
+    prefix: &Path,
+) -> Result<(PathBuf, PathBuf), String> {
+    if let Some(parent) = prefix.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let csv_path = prefix.with_extension("csv");
+    let file =
+        std::fs::File::create(&csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    write_csv(std::io::BufWriter::new(file), runs)
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
+
+    let svg = match cfg.mode {
+        Mode::Curves => {
+            let n_train = cfg.train.min(train_avail);
+            // One curve per group (k); its repeats (other seeds) become a band.
+            let specs = cfg.runs();
+            let mut groups: Vec<(u32, Vec<&RunResult>)> = Vec::new();
+            for (spec, run) in specs.iter().zip(runs) {
+                if groups.len() <= spec.group {
+                    groups.resize_with(spec.group + 1, || (spec.k, Vec::new()));
+                }
+                groups[spec.group].1.push(run);
+            }
+            let curves: Vec<Curve> = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, g))| !g.is_empty())
+                .map(|(i, (k, g))| Curve {
+                    repeats: g[1..].iter().map(|r| r.records.as_slice()).collect(),
+                    ..Curve::new(
+                        label(&RunPlan::new(cfg, *k, n_train), 0, 1),
+                        &g[0].records,
+                        i,
+                    )
+                })
+                .collect();
+            let mut metrics = Metric::ALL.to_vec();
+            metrics.push(Metric::NoiseScale);
+            let opts = PlotOptions {
+                x: XAxis::parse(m.get_one::<String>("x").expect("has a default"))
+                    .unwrap_or(XAxis::Epoch),
+                log_loss: m.get_flag("log-loss"),
+                runs: curves.len(),
+                metrics,
+                overlay: m.get_flag("overlay"),
+                ..Default::default()
+            };
+            plot::svg_string(&curves, &opts, (1100, 1080))?
+        }
+        Mode::Landscape => {
+            let land = Landscape::new(cfg, runs);
+            plot::landscape_svg_string(&land, HeatValue::Accuracy, (1200, 520))?
+        }
+    };
+    let svg_path = prefix.with_extension("svg");
+    std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
+    Ok((csv_path, svg_path))
+}
+
+/// The closing table (one line per run) and the critical batch size.
+pub fn print_table(runs: &[RunResult]) {
+    println!(
+        "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>9}",
+        "k", "repeat", "batch", "lr", "test loss", "test acc", "B_simple", "status"
+    );
+    for r in runs {
+        if let Some(last) = r.records.last() {
+            println!(
+                "{:<5} {:>6} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9.0} {:>9}",
+                r.k(),
+                r.repeat,
+                last.batch,
+                short(last.lr),
+                last.test_loss,
+                100.0 * last.test_acc,
+                last.noise_scale,
+                last.status.as_str()
+            );
+        }
+    }
+    match critical_batch(runs.iter().map(|r| (r, None))) {
+        Some(s) => println!(
+            "critical batch size ≈ {:.0} (median of the latest gradient noise scale B_simple \
+             over {} healthy runs; quartiles {:.0} to {:.0}, range {:.0} to {:.0}; {} runs left \
+             out as diverged, stopped or at chance; larger batches than this buy little extra \
+             speed per sample)",
+            s.median, s.n, s.q1, s.q3, s.min, s.max, s.excluded
+        ),
+        None => println!(
+            "critical batch size: not measured (no healthy run has a gradient noise scale)"
+        ),
+    }
+}
