@@ -29,7 +29,7 @@ import { ChartView, throttledFrame } from "./chart.js";
 import { LiveView, sampleIndices } from "./live.js";
 import { Controls, fmt } from "./controls.js";
 import { RunsTable, accText, runLabel } from "./table.js";
-import { LandscapePanel, landscapeHeight } from "./landscape.js";
+import { LandscapePanel } from "./landscape.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
 
 const DATA = { images: "data/train-images-idx3-ubyte.gz", labels: "data/train-labels-idx1-ubyte.gz" };
@@ -573,21 +573,21 @@ async function main() {
       refreshLive();
     },
   });
-  const curveOptions = (metrics, font) =>
-    JSON.stringify({ x: app.view.x, logLoss: app.view.log, metrics, runs: groupCount(), font, overlay: app.view.overlay });
-  chart = new ChartView($("chart"), (canvas, font) =>
-    wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(METRICS, font)),
-  );
+  const curveOptions = (metrics, dpr) =>
+    JSON.stringify({ x: app.view.x, logLoss: app.view.log, metrics, runs: groupCount(), dpr, overlay: app.view.overlay });
+  chart = new ChartView($("chart"), (canvas, dpr) => wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(METRICS, dpr)), {
+    layout: (w) => wasm.chartLayout(w, METRICS.length),
+  });
   noiseChart = new ChartView(
     $("noise-chart"),
-    (canvas, font) => wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(["noiseScale"], font)),
-    { height: (w) => (w < 600 ? Math.round(w * 0.8) : Math.round(Math.min(340, Math.max(240, w * 0.3)))) },
+    (canvas, dpr) => wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(["noiseScale"], dpr)),
+    { layout: (w) => wasm.chartLayout(w, 1) },
   );
   landscapeChart = new ChartView(
     $("landscape"),
-    (canvas, font) =>
-      wasm.drawLandscape(canvas, JSON.stringify(app.config), JSON.stringify(runResults()), JSON.stringify({ value: app.view.heat, font })),
-    { height: landscapeHeight },
+    (canvas, dpr) =>
+      wasm.drawLandscape(canvas, JSON.stringify(app.config), JSON.stringify(runResults()), JSON.stringify({ value: app.view.heat, dpr })),
+    { layout: (w) => wasm.landscapeLayout(w) },
   );
   landscape = new LandscapePanel({ progress: $("grid-progress"), progressText: $("grid-progress-text"), table: $("grid-table") });
   chart.fitHeight = app.view.embed;

@@ -16,6 +16,7 @@
 //! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
 //! runPlans(configJson, nTrain)   paramsTable()   csvFromRuns(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
+//!     chartLayout(cssWidth, panels)   landscapeLayout(cssWidth)
 //! experimentRuns(configJson)   drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
 //! ```
@@ -32,12 +33,13 @@
 //! shared between handles: each `Trainer` owns its data, one per worker.
 
 mod bench;
+mod canvas;
 mod chart;
 mod landscape;
 mod records;
 mod trainer;
 
-pub use chart::draw_chart;
+pub use chart::{chart_layout, draw_chart, landscape_layout};
 pub use landscape::{draw_landscape, experiment_runs, landscape_summary};
 pub use records::{RecordIn, RunIn};
 pub use trainer::{WasmTrainer, MAX_INDICES};
