@@ -34,7 +34,7 @@ import { ChartView, throttledFrame } from "./chart.js";
 import { LiveView } from "./live.js";
 import { Controls } from "./controls.js";
 import { RunsTable, runLabel } from "./table.js";
-import { LandscapePanel, landscapeHeight } from "./landscape.js";
+import { LandscapePanel } from "./landscape.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
 
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
@@ -184,9 +184,9 @@ function groupCount() {
   return app.experiment.runs[0]?.groupCount ?? 1;
 }
 
-function curveOptions(metrics, font) {
+function curveOptions(metrics, dpr) {
   const v = app.view;
-  return JSON.stringify({ x: v.x, logLoss: v.log, metrics, runs: groupCount(), font, overlay: v.overlay });
+  return JSON.stringify({ x: v.x, logLoss: v.log, metrics, runs: groupCount(), dpr, overlay: v.overlay });
 }
 
 function updateLandscape() {
@@ -389,15 +389,17 @@ function buildViews() {
       refreshLive(app);
     },
   });
-  const paintCurves = (metrics) => (canvas, font) => app.history.drawChart(canvas, curveOptions(metrics, font));
-  ui.chart = new ChartView($("chart"), paintCurves(METRICS));
+  const paintCurves = (metrics) => (canvas, dpr) => app.history.drawChart(canvas, curveOptions(metrics, dpr));
+  ui.chart = new ChartView($("chart"), paintCurves(METRICS), {
+    layout: (w) => wasm.chartLayout(w, METRICS.length),
+  });
   ui.noiseChart = new ChartView($("noise-chart"), paintCurves(["noiseScale"]), {
-    height: (w) => (w < 600 ? Math.round(w * 0.8) : Math.round(Math.min(340, Math.max(240, w * 0.3)))),
+    layout: (w) => wasm.chartLayout(w, 1),
   });
   ui.landscapeChart = new ChartView(
     $("landscape"),
-    (canvas, font) => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, font })),
-    { height: landscapeHeight },
+    (canvas, dpr) => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr })),
+    { layout: (w) => wasm.landscapeLayout(w) },
   );
   ui.landscape = new LandscapePanel({
     progress: $("grid-progress"),

@@ -31,14 +31,15 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::chart::{options as curve_options, paint_curves};
-use super::landscape::{landscape_options, paint_landscape, summary_json};
+use super::canvas::draw_on;
+use super::chart::options as curve_options;
+use super::landscape::{landscape_options, summary_json};
 use super::records::RecordIn;
 use super::{config_error, install_panic_hook, to_json};
 use crate::config::Config;
 use crate::landscape::Landscape;
 use crate::metrics::{to_csv_string, EpochRecord, RunResult};
-use crate::plot::Curve;
+use crate::plot::{self, Curve};
 use crate::summary::{critical_batch, RunStatus};
 
 /// One row of `experimentRuns` as the store needs it; other fields are ignored.
@@ -147,7 +148,9 @@ impl History {
     #[wasm_bindgen(js_name = criticalBatch)]
     pub fn critical_batch(&self) -> Result<String, JsError> {
         to_json(&critical_batch(
-            self.runs.iter().zip(self.meta.iter().map(|m| Some(m.status))),
+            self.runs
+                .iter()
+                .zip(self.meta.iter().map(|m| Some(m.status))),
         ))
     }
 
@@ -157,28 +160,33 @@ impl History {
     }
 
     /// `drawChart(canvas, optionsJson)`: the learning curves of the stored runs, with the
-    /// options of the module function `drawChart`.
+    /// options and the answer (`{"panels": [...]}`) of the module function `drawChart`.
     #[wasm_bindgen(js_name = drawChart)]
     pub fn draw_chart(
         &self,
         canvas: &HtmlCanvasElement,
         options_json: &str,
-    ) -> Result<(), JsError> {
+    ) -> Result<String, JsError> {
         let curves = self.curves();
         let opts = curve_options(options_json, curves.len())?;
-        paint_curves(canvas, &curves, opts)
+        draw_on("History.drawChart", canvas, |root| {
+            plot::draw_curves(root, &curves, &opts)
+        })
     }
 
     /// `drawLandscape(canvas, optionsJson)`: the grid of the stored runs, with the options
-    /// of the module function `drawLandscape`.
+    /// and the answer of the module function `drawLandscape`.
     #[wasm_bindgen(js_name = drawLandscape)]
     pub fn draw_landscape(
         &self,
         canvas: &HtmlCanvasElement,
         options_json: &str,
-    ) -> Result<(), JsError> {
-        let (value, font) = landscape_options(options_json)?;
-        paint_landscape(canvas, &self.landscape(), value, font)
+    ) -> Result<String, JsError> {
+        let (value, size) = landscape_options(options_json)?;
+        let land = self.landscape();
+        draw_on("History.drawLandscape", canvas, |root| {
+            plot::draw_landscape(root, &land, value, size)
+        })
     }
 
     /// `landscapeSummary()`: the grid as numbers, as the module function

@@ -17,6 +17,7 @@
 //! runPlans(configJson, nTrain)   paramsTable()   runStatuses()   csvFromRuns(runsJson)
 //! criticalBatch(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
+//!     chartLayout(cssWidth, panels)   landscapeLayout(cssWidth)
 //! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
 //! drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
@@ -38,13 +39,14 @@
 //! shared between handles: each `Trainer` owns its data, one per worker.
 
 mod bench;
+mod canvas;
 mod chart;
 mod history;
 mod landscape;
 mod records;
 mod trainer;
 
-pub use chart::draw_chart;
+pub use chart::{chart_layout, draw_chart, landscape_layout};
 pub use history::History;
 pub use landscape::{data_sizes, draw_landscape, experiment_runs, landscape_summary};
 pub use records::{RecordIn, RunIn};
