@@ -16,6 +16,7 @@
 //!   visible       whether the page is on screen (a framed page trains only then)
 //!   history       the records, kept in wasm (History, src/web/history.rs)
 //!   ui            the views, built once by main.js (controls, table, charts, live, notices)
+//!   dirty         {all, runs}: which runs' table rows changed since the last frame
 //!   timers        pending timeouts (URL write, share status)
 //!   live          the live view's request state
 //!
@@ -42,6 +43,7 @@ export function createApp() {
     history: null,
     data: null,
     ui: {},
+    dirty: { all: true, runs: new Set() },
     timers: { url: 0, share: 0 },
     live: { busy: false, imagesAsked: false },
   };

@@ -217,7 +217,11 @@ function showEstimate(phase) {
 
 const render = throttledFrame(() => {
   const { experiment, ui } = app;
-  ui.table.update(app.config.epochs);
+  // Only the rows whose runs changed (the page's text stays current for every reader;
+  // the stylesheet lets the browser skip painting the table while it is off screen).
+  ui.table.update(app.config.epochs, app.dirty.all ? undefined : app.dirty.runs);
+  app.dirty.all = false;
+  app.dirty.runs.clear();
   const phase = experiment.phase;
   const runAll = $("run-all");
   runAll.textContent = { idle: "Run", running: "Pause", paused: "Resume", ended: "Run again" }[phase];
@@ -336,6 +340,8 @@ function wire() {
 
   experiment.addEventListener("change", (e) => {
     const r = e.detail.run;
+    if (r) app.dirty.runs.add(r.index);
+    else app.dirty.all = true;
     for (const x of r ? [r] : experiment.runs) {
       if (!x.records.length) app.history.clear(x.index); // restarted or reset
       app.history.setStatus(x.index, x.status);

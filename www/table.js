@@ -196,9 +196,17 @@ export class RunsTable {
     }
   }
 
-  /** Refreshes every row's text from its run. `epochs` is the experiment's epoch count. */
-  update(epochs) {
-    for (const row of this.rows) {
+  /**
+   * Refreshes the rows' text from their runs: every row, or only `which` (run indices
+   * that changed since the last update). Only what differs from the row's last state is
+   * written: with hundreds of rows, writing an unchanged attribute still makes the
+   * browser restyle and repaint the table.
+   * @param {number} epochs  the experiment's epoch count
+   * @param {Iterable<number>} [which]
+   */
+  update(epochs, which) {
+    const rows = which ? [...which].map((i) => this.rows[i]).filter(Boolean) : this.rows;
+    for (const row of rows) {
       const { run } = row;
       const last = run.records[run.records.length - 1];
       const plan = run.plan || {};
@@ -207,17 +215,18 @@ export class RunsTable {
       set(row, "lr", fmt(plan.lr));
       set(row, "epoch", `${last ? last.epoch : 0} / ${epochs}`);
       set(row, "acc", last ? accText(last.testAcc) : "–");
-      if (last) row.acc.dataset.acc = String(last.testAcc);
-      else delete row.acc.dataset.acc;
+      attr(row, "acc", "data-acc", last ? String(last.testAcc) : null);
       set(row, "badge", statusText(run));
-      row.badge.dataset.status = run.status;
-      row.badge.title = run.error ? run.error : "";
+      attr(row, "badge", "data-status", run.status);
+      attr(row, "badge", "title", run.error ? run.error : null);
       if (row.cache.progress !== run.progress) {
         row.cache.progress = run.progress;
         row.progress.value = run.progress;
         row.progress.setAttribute("aria-valuetext", `${Math.round(100 * run.progress)} percent`);
       }
       const s = run.status;
+      if (row.cache.status === s) continue;
+      row.cache.status = s;
       const [label, text] =
         s === "running" || s === "loading" || s === "queued"
           ? ["Pause", "❚❚"]
@@ -237,6 +246,15 @@ export class RunsTable {
       row.tr.dataset.status = s;
     }
   }
+}
+
+/** Sets (or, for null, removes) an attribute of one of a row's elements, if it changed. */
+function attr(row, key, name, value) {
+  const k = `${key}@${name}`;
+  if (row.cache[k] === value) return;
+  row.cache[k] = value;
+  if (value === null) row[key].removeAttribute(name);
+  else row[key].setAttribute(name, value);
 }
 
 function set(row, key, text) {
