@@ -7,7 +7,7 @@
 //! it, so one failure shows one message (the data download's, with its Retry
 //! button). Everything is written with textContent, never as HTML.
 
-export const MAX_NOTICES = 5;
+export const MAX_NOTICES = 3;
 const LIMITS = { param: 40, value: 60, message: 200 };
 
 /** `s` cut to at most `n` characters (an ellipsis marks the cut). */
