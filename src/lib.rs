@@ -10,6 +10,8 @@
 
 pub mod config;
 pub mod data;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod files;
 pub mod kernels;
 pub mod landscape;
 pub mod metrics;

@@ -12,7 +12,7 @@ use lr_batch_playground::metrics::runs_from_csv;
 use lr_batch_playground::summary::critical_batch;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist")
+    lr_batch_playground::files::subset_dir()
 }
 
 /// The CSV header, written out by hand: a change to the columns must change this list.

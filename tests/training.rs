@@ -3,32 +3,21 @@
 //! run is marked and stopped, the warmup reaches the scaled rate, batch GD,
 //! SGD (batch 1) and a partial last batch all work. The CLI's tests are in `cli.rs`.
 
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use lr_batch_playground::config::Config;
 use lr_batch_playground::data::{self, Norm, Split};
+use lr_batch_playground::files;
 use lr_batch_playground::metrics::Status;
 use lr_batch_playground::train::Trainer;
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist")
-}
 
 /// The real subset, split with the whole training set (trainers cap it by `train`).
 fn split() -> Arc<Split> {
     static SPLIT: OnceLock<Arc<Split>> = OnceLock::new();
     SPLIT
         .get_or_init(|| {
-            let read = |n: &str| {
-                std::fs::read(data_dir().join(n))
-                    .unwrap_or_else(|e| panic!("{n}: {e}; run `make data` first"))
-            };
-            let m = data::load_mnist(
-                &read("train-images-idx3-ubyte.gz"),
-                &read("train-labels-idx1-ubyte.gz"),
-            )
-            .expect("the converted subset parses");
+            let m = files::load_dir(&files::subset_dir())
+                .unwrap_or_else(|e| panic!("{e}; run `make data` first"));
             Arc::new(data::split(&m, 8000, Norm::None))
         })
         .clone()

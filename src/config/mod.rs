@@ -244,10 +244,13 @@ impl Config {
     /// keys may come in any order.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
         let p = param(name).ok_or_else(|| unknown_key(name, value))?;
-        let error = |m: String| ConfigError {
-            param: p.name.to_string(),
-            value: value.to_string(),
-            message: format!("{m}; allowed: {}", p.allowed()),
+        let error = |m: String| {
+            ConfigError {
+                param: p.name.to_string(),
+                value: value.to_string(),
+                message: format!("{m}; allowed: {}", p.allowed()),
+            }
+            .shortened()
         };
         let mut next = self.clone();
         p.parse_into(&mut next, value).map_err(error)?;
@@ -269,15 +272,18 @@ impl Config {
         }
     }
 
-    /// Every problem of this config (empty when valid).
+    /// Every problem of this config (empty when valid), each shortened.
     pub fn problems(&self) -> Vec<ConfigError> {
         PARAMS
             .iter()
             .filter_map(|p| {
-                p.check(self).err().map(|m| ConfigError {
-                    param: p.name.to_string(),
-                    value: p.get(self),
-                    message: format!("{m}; allowed: {}", p.allowed()),
+                p.check(self).err().map(|m| {
+                    ConfigError {
+                        param: p.name.to_string(),
+                        value: p.get(self),
+                        message: format!("{m}; allowed: {}", p.allowed()),
+                    }
+                    .shortened()
                 })
             })
             .collect()
@@ -290,10 +296,13 @@ impl Config {
 
     /// Parses and validates the JSON form; errors name the field.
     pub fn from_json(json: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = serde_json::from_str(json).map_err(|e| ConfigError {
-            param: "json".into(),
-            value: String::new(),
-            message: e.to_string(),
+        let cfg: Config = serde_json::from_str(json).map_err(|e| {
+            ConfigError {
+                param: "json".into(),
+                value: String::new(),
+                message: e.to_string(),
+            }
+            .shortened()
         })?;
         cfg.validate()?;
         Ok(cfg)

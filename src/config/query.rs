@@ -12,6 +12,8 @@
 //! key decides and earlier ones are ignored silently (the page prepends a preset's
 //! query to the link's, and the link's keys must win).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::{param, unknown_key, Config, ConfigError, PARAMS};
@@ -92,7 +94,7 @@ impl Config {
         for (i, seg) in segments().enumerate() {
             let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
             let key = decode_component(k);
-            if ignore.contains(&key.as_str()) {
+            if ignore.contains(&key.as_ref()) {
                 continue;
             }
             match PARAMS.iter().position(|p| p.name == key) {
@@ -126,12 +128,20 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (decode_component(k), decode_component(v))
+            (
+                decode_component(k).into_owned(),
+                decode_component(v).into_owned(),
+            )
         })
         .collect()
 }
 
-fn decode_component(s: &str) -> String {
+/// Decodes `+` and `%XX`; borrows when there is nothing to decode (most keys), so
+/// reading a long query allocates little.
+fn decode_component(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(s);
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -149,7 +159,7 @@ fn decode_component(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {

@@ -66,7 +66,7 @@ fn grid(what: &str, config_json: &str, runs_json: &str) -> Result<Landscape, JsE
 /// constructor with `k` and `repeat`. Throws on a JSON or validation error, or a file too
 /// small to give a training and a test sample.
 #[wasm_bindgen(js_name = experimentRuns)]
-pub fn experiment_runs(config_json: &str, n_images: Option<f64>) -> Result<String, JsError> {
+pub fn experiment_runs_for(config_json: &str, n_images: Option<f64>) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
     let n = whole_number(
         "nImages",
@@ -76,6 +76,11 @@ pub fn experiment_runs(config_json: &str, n_images: Option<f64>) -> Result<Strin
     let runs = runs::plan_runs(&cfg, n as usize)
         .map_err(|e| JsError::new(&format!("experimentRuns: {e}")))?;
     to_json(&runs)
+}
+
+/// [`experiment_runs_for`] on the default file (Rust callers of the one-argument form).
+pub fn experiment_runs(config_json: &str) -> Result<String, JsError> {
+    experiment_runs_for(config_json, None)
 }
 
 /// `dataSizes(configJson, nImages)`: how a training file of `nImages` images is used,

@@ -29,10 +29,10 @@
 //!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
 //! thrown `Error`; no input makes this module panic. `parseQuery`, `validateConfig`,
-//! `paramsTable` and `palette` never throw. Records coming back from JS (to draw or to
-//! export) may hold `null` where a float was NaN or infinite, because `JSON.stringify`
-//! and serde_json both write non-finite numbers as `null`; [`records`] reads them back
-//! as NaN.
+//! `paramsTable`, `runStatuses` and `palette` never throw. Records coming back from JS
+//! (to draw or to export) may hold `null` where a float was NaN or infinite, because
+//! `JSON.stringify` and serde_json both write non-finite numbers as `null`; [`records`]
+//! reads them back as NaN.
 //!
 //! Not here: timing (records leave the trainer with `wallMs` 0; the worker, which owns
 //! the clock and the pauses, fills it in), fetching the data files, and any state
@@ -48,7 +48,9 @@ mod trainer;
 
 pub use chart::{chart_layout, draw_chart, landscape_layout};
 pub use history::History;
-pub use landscape::{data_sizes, draw_landscape, experiment_runs, landscape_summary};
+pub use landscape::{
+    data_sizes, draw_landscape, experiment_runs, experiment_runs_for, landscape_summary,
+};
 pub use records::{RecordIn, RunIn};
 pub use trainer::{WasmTrainer, MAX_INDICES};
 

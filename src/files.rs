@@ -1,0 +1,102 @@
+//! Reading the MNIST files from a folder: native code only (the CLI, tests, benches),
+//! never the page, which fetches its bytes and hands them to `data::load_mnist`.
+//!
+//! A folder holds `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`, each gzipped
+//! (`.gz`, preferred) or raw, as `make data` writes them and as the official MNIST
+//! files come. Every file's size is checked against the largest an MNIST file can be
+//! before it is read, and at most that many bytes are read, so a wrong path to a huge
+//! file fails with a message naming it instead of filling the memory. Parsing and its
+//! bounds are `data::idx`'s.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::data::{self, Mnist, MAX_IMAGES_FILE_BYTES, MAX_LABELS_FILE_BYTES};
+
+/// The images file's name without `.gz`.
+pub const IMAGES: &str = "train-images-idx3-ubyte";
+/// The labels file's name without `.gz`.
+pub const LABELS: &str = "train-labels-idx1-ubyte";
+/// Where `make data` writes the MNIST subset, relative to the crate root.
+pub const SUBSET_DIR: &str = "data/mnist";
+
+/// The subset's folder in this source tree (for tests and benches).
+pub fn subset_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(SUBSET_DIR)
+}
+
+/// `stem.gz` or `stem` in `dir`, whichever exists (`.gz` first).
+pub fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
+    [format!("{stem}.gz"), stem.to_string()]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+/// The largest file accepted for an IDX file of at most `raw` bytes: gzip can make
+/// incompressible data slightly larger (5 bytes per 64 KB block plus its header).
+pub fn file_limit(raw: usize) -> u64 {
+    raw as u64 + raw as u64 / 100 + 4096
+}
+
+/// Reads `path` whole, refusing a file larger than `limit` bytes before reading it (and
+/// reading at most `limit + 1` bytes, should it grow meanwhile).
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(err)?;
+    let too_big = |n: u64| {
+        format!(
+            "{}: {n} bytes is larger than an MNIST file can be (at most {limit})",
+            path.display()
+        )
+    };
+    let len = file.metadata().map_err(err)?.len();
+    if len > limit {
+        return Err(too_big(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(err)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The two files' bytes in `dir`: (images, labels), as found and size-checked.
+pub fn read_dir(dir: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let read = |stem: &str, raw: usize| -> Result<Vec<u8>, String> {
+        let path =
+            find(dir, stem).ok_or_else(|| format!("{}: no {stem}[.gz] there", dir.display()))?;
+        read_bounded(&path, file_limit(raw))
+    };
+    Ok((
+        read(IMAGES, MAX_IMAGES_FILE_BYTES)?,
+        read(LABELS, MAX_LABELS_FILE_BYTES)?,
+    ))
+}
+
+/// The MNIST files of `dir`, parsed; errors name the folder or the file.
+pub fn load_dir(dir: &Path) -> Result<Mnist, String> {
+    let (images, labels) = read_dir(dir)?;
+    data::load_mnist(&images, &labels).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_checked_before_reading() {
+        let dir = std::env::temp_dir().join(format!("lrbp-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = std::fs::File::create(dir.join(IMAGES)).unwrap();
+        f.set_len(file_limit(MAX_IMAGES_FILE_BYTES) + 1).unwrap(); // sparse
+        std::fs::write(dir.join(LABELS), [0u8; 8]).unwrap();
+        let e = load_dir(&dir).unwrap_err();
+        assert!(e.contains("larger than an MNIST file can be"), "{e}");
+        std::fs::remove_file(dir.join(IMAGES)).unwrap();
+        let e = load_dir(&dir).unwrap_err();
+        assert!(e.contains("no train-images-idx3-ubyte[.gz]"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
