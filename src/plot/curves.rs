@@ -10,6 +10,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::legend::title;
 use super::style::{color, short_number, BOLD_GRID, LIGHT_GRID};
 use super::{css_size, curves_layout, split, Curve, Metric, PlotOptions, Rect, XAxis};
 use crate::metrics::Status;
@@ -89,8 +90,8 @@ fn draw_panel<DB: DrawingBackend>(
     };
     let x_max = if x_max > 0.0 { x_max * 1.02 } else { 1.0 };
 
-    let mut chart = ChartBuilder::on(area)
-        .caption(metric.title(), ("sans-serif", fs(15.0)))
+    let area = title(area, metric.title(), scale, 6.0)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(fs(6.0))
         .x_label_area_size(fs(32.0))
         .y_label_area_size(fs(52.0))

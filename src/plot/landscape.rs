@@ -12,7 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::legend::{legend_rows, title_and_legend, Key};
+use super::legend::{legend_rows, measure, title_and_legend, Key};
 use super::style::{
     short_number, viridis, Scale, BOLD_GRID, CHANCE_COLOR, DIVERGED_COLOR, LIGHT_GRID,
     LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
@@ -225,7 +225,12 @@ fn draw_steps_to_target<DB: DrawingBackend>(
     legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let fs = |px: f64| scale.text(px);
-    let title = format!("optimizer steps to reach {}% test accuracy", land.target);
+    // The long title fills a phone's panel edge to edge; a narrow panel gets the short one.
+    let mut title = format!("optimizer steps to reach {}% test accuracy", land.target);
+    let room = area.dim_in_pixel().0 as i32 - 2 * scale.text_i(8.0);
+    if measure(area, &title, 15.0, scale)?.0 > room {
+        title = format!("steps to reach {}% test accuracy", land.target);
+    }
     let area = title_and_legend(area, &title, &STEPS_LEGEND, scale, legend_rows)?;
     let best: Vec<(f64, f64)> = land
         .best_steps()

@@ -1,11 +1,16 @@
-//! The legend engine of the landscape's panels: a title and, under it, a legend laid out
-//! in centred rows that fit the panel's width, above the plot rather than inside it (a
-//! legend box inside the plot would hide heatmap cells or points).
+//! Titles and legends above a plot: every panel's title ([`title`]), and the legend engine
+//! of the landscape's panels, a legend laid out in centred rows that fit the panel's
+//! width, above the plot rather than inside it (a legend box inside the plot would hide
+//! heatmap cells or points). The learning curves use plotters' own series legend instead
+//! (inside the accuracy panel, where the curves leave room).
 //!
-//! It measures text with the backend (so rows break where the drawn text really ends) and
-//! draws only keys and labels; which entries a panel has is the caller's. Sizes are CSS
-//! pixels turned into device pixels by [`Scale`]. The learning curves use plotters' own
-//! series legend instead (inside the accuracy panel, where the curves leave room).
+//! Text is measured with the backend (so rows break where the drawn text really ends),
+//! but always at its CSS size, then scaled by dpr ([`measure`]): in a browser plotters
+//! measures text in a span of the page, whose width the viewport bounds, so a title in a
+//! 45 px font (15 px at dpr 3) on a 390 px wide phone would be measured as wrapped onto
+//! two lines, and the panel would lose a line of height and a legend entry its width.
+//! Which entries a legend has is the caller's. Sizes are CSS pixels turned into device
+//! pixels by [`Scale`].
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -30,6 +35,43 @@ pub(crate) type Legend<'a> = [(&'a str, Key)];
 /// One row of a laid-out legend: (entry index, entry width in device px).
 type Row = Vec<(usize, i32)>;
 
+/// The size in device pixels of `text` in a `css_px` font (at `scale.font`), measured at
+/// its CSS size and scaled by `scale.dpr` (see the file's header for why).
+pub(crate) fn measure<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    css_px: f64,
+    scale: Scale,
+) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    let font = ("sans-serif", css_px * scale.font)
+        .into_font()
+        .color(&BLACK);
+    let (w, h) = area.estimate_text_size(text, &font)?;
+    let px = |v: u32| (v as f64 * scale.dpr).round() as i32;
+    Ok((px(w), px(h)))
+}
+
+/// Draws `text` centred at the top of `area` in a 15 px font and returns the rest of the
+/// area, for a chart with `margin` (CSS px) around it: plotters' chart caption (half the
+/// text's height above and below it, at most 5 px, inside the margin), with the text
+/// measured by [`measure`].
+pub(crate) fn title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    scale: Scale,
+    margin: f64,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let text_h = measure(area, text, 15.0, scale)?.1;
+    let pad = (text_h / 2).min(scale.line_i(5.0));
+    let style = ("sans-serif", scale.text(15.0))
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let w = area.dim_in_pixel().0 as i32;
+    area.draw_text(text, &style, (w / 2, scale.text_i(margin) + pad))?;
+    Ok(area.split_vertically(2 * pad + text_h).1)
+}
+
 /// Lays `legend` out in centred rows that fit `area`'s width.
 pub(crate) fn legend_rows<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -37,13 +79,12 @@ pub(crate) fn legend_rows<DB: DrawingBackend>(
     scale: Scale,
 ) -> Result<Vec<Row>, DrawingAreaErrorKind<DB::ErrorType>> {
     let fs = |px: f64| scale.text_i(px);
-    let label = ("sans-serif", scale.text(11.0)).into_font().color(&BLACK);
     let room = area.dim_in_pixel().0 as i32 - 2 * fs(8.0);
     let (key_w, gap, space) = (fs(18.0), fs(5.0), fs(14.0));
     let mut rows: Vec<Row> = vec![Vec::new()];
     let mut row_w = 0;
     for (i, (text, _)) in legend.iter().enumerate() {
-        let entry = key_w + gap + area.estimate_text_size(text, &label)?.0 as i32;
+        let entry = key_w + gap + measure(area, text, 11.0, scale)?.0;
         let row = rows.last_mut().expect("at least one row");
         if !row.is_empty() && row_w + space + entry > room {
             rows.push(vec![(i, entry)]);

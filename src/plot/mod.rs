@@ -250,6 +250,10 @@ pub const NARROW_CSS_PX: f64 = 600.0;
 /// wide panels, not four tall thin ones, and a wide screen's 2 × 2 no towering panels.
 pub const CURVE_PANEL_ASPECT: f64 = 1.7;
 pub const CURVE_PANEL_HEIGHT: (f64, f64) = (180.0, 400.0);
+/// A chart of one panel (the noise scale under the curves) spans the whole width: wider
+/// and flatter, so that it does not tower over the page.
+pub const LONE_PANEL_ASPECT: f64 = 2.5;
+pub const LONE_PANEL_HEIGHT: (f64, f64) = (220.0, 340.0);
 /// The landscape's panels are nearly square (the heatmap's cells, and a title and
 /// legend above each plot), within [`LANDSCAPE_PANEL_HEIGHT`].
 pub const LANDSCAPE_PANEL_ASPECT: f64 = 1.05;
@@ -280,6 +284,9 @@ fn grid(css_width: f64, panels: usize, aspect: f64, (lo, hi): (f64, f64)) -> Gri
 /// The learning curves' grid for `panels` metrics at `css_width` CSS pixels: two columns
 /// when at least [`NARROW_CSS_PX`] wide (1280 → 2 × 2), else one (390 → 1 × 4).
 pub fn curves_layout(css_width: f64, panels: usize) -> Grid {
+    if panels <= 1 {
+        return grid(css_width, 1, LONE_PANEL_ASPECT, LONE_PANEL_HEIGHT);
+    }
     grid(css_width, panels, CURVE_PANEL_ASPECT, CURVE_PANEL_HEIGHT)
 }
 

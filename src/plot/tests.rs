@@ -168,8 +168,11 @@ fn phone_gets_one_column_of_four_and_desktop_two_by_two() {
     assert_eq!((desktop.cols, desktop.rows), (2, 2));
     // The page's phone canvas (390 px viewport less the page's padding).
     assert_eq!((curves_layout(344.0, 4).cols), 1);
-    // One metric is one panel at any width; the landscape stacks on a phone.
-    assert_eq!(curves_layout(1280.0, 1).cols, 1);
+    // One metric is one panel at any width, flatter than a panel of four, never a tower.
+    let lone = curves_layout(1280.0, 1);
+    assert_eq!((lone.cols, lone.rows, lone.css_height), (1, 1, 340));
+    assert_eq!(curves_layout(344.0, 1).css_height, 220);
+    // The landscape stacks on a phone.
     assert_eq!(
         (landscape_layout(390.0).cols, landscape_layout(390.0).rows),
         (1, 2)
