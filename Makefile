@@ -50,8 +50,13 @@ serve: dist
 	@echo "serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	node tools/serve.mjs dist $(PORT)
 
-lint:
+JS_LINT := tools/node_modules/.bin/eslint --config tools/eslint.config.mjs --max-warnings 0 www tools
+JS_FMT := tools/node_modules/.bin/prettier --config tools/prettier.config.mjs "www/**/*.js" "tools/**/*.mjs"
+
+lint: tools/node_modules/.package-lock.json
 	scripts/setup.sh rust
+	$(JS_LINT)
+	$(JS_FMT) --check
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings

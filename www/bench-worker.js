@@ -27,13 +27,7 @@
 //! `init()` result), fresh each time: a view kept across calls would detach when the
 //! memory grows.
 
-import init, {
-  Trainer,
-  benchTrain,
-  benchEval,
-  benchKernels,
-  parseQuery,
-} from "./pkg/lr_batch_playground.js";
+import init, { Trainer, benchTrain, benchEval, benchKernels, parseQuery } from "./pkg/lr_batch_playground.js";
 
 const ready = init();
 let data = null; // {images: Uint8Array, labels: Uint8Array}

@@ -202,8 +202,7 @@ async function parallel(one, data, results) {
   const extra = await Promise.all(Array.from({ length: WORKERS - 1 }, () => startWorker(data)));
   const all = [one, ...extra];
   for (const batch of PARALLEL_BATCHES) {
-    const single =
-      results.train.find((r) => r.batch === batch) || (await oneWorker(one, batch, results));
+    const single = results.train.find((r) => r.batch === batch) || (await oneWorker(one, batch, results));
     const steps = Math.max(1, Math.round((3 * SECONDS * 1000) / single.msPerStep));
     const totals = [];
     for (let i = 0; i < 3; i++) {

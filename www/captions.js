@@ -23,7 +23,9 @@ const RULE_PREDICTS = {
 export function curvesCaption(config, view) {
   const parts = [RULE_PREDICTS[config.rule] ?? ""];
   if (config.repeats > 1) {
-    parts.push(`Each line is the mean of ${config.repeats} seeds; the shaded band spans their lowest to highest value.`);
+    parts.push(
+      `Each line is the mean of ${config.repeats} seeds; the shaded band spans their lowest to highest value.`,
+    );
   }
   if (view.overlay) {
     parts.push(

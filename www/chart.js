@@ -3,35 +3,30 @@
 //! `drawLandscape` for the grid), which draws every panel with the same code as
 //! the CLI's SVG. This module computes no scale and draws no line itself.
 //!
-//! Sizing: the canvas fills its box's width; its height comes from the view's
-//! `height(cssWidth)` so that it matches the layout the wasm code picks (for the
-//! curves: 2×2 panels when the canvas is wide, one column of four on a phone).
-//! The backing store is CSS size × devicePixelRatio and the font scale is
-//! devicePixelRatio, so text is sharp and the same apparent size on every screen.
+//! Sizing: the canvas fills its box's width; its CSS height is the `cssHeight` of
+//! the view's `layout(cssWidth)` (the wasm `chartLayout` or `landscapeLayout`: the
+//! same decision the drawing makes, from the CSS width only). The backing store is
+//! CSS size × devicePixelRatio and the draw call gets that ratio as `dpr`, so the
+//! picture is the same at every pixel density, only sharper. The draw call's
+//! answer, the panels in CSS pixels, is kept on the canvas as `data-layout`.
 //!
 //! Redraws: `invalidate()` may be called on every worker message; the drawing
 //! happens at most every MIN_INTERVAL_MS, in a requestAnimationFrame callback,
 //! so a 64-run sweep cannot flood the main thread.
 
 const MIN_INTERVAL_MS = 250;
-export const NARROW_PX = 600; // below this CSS width: one column of panels
-
-/** The learning curves' height: four stacked panels on a phone, 2×2 otherwise. */
-export function curvesHeight(cssW) {
-  // drawChart picks two columns when width ≥ 1.1 × height: about 0.58 of the width.
-  return cssW < NARROW_PX ? Math.round(Math.min(1400, cssW * 2.4)) : Math.round(Math.min(700, Math.max(400, cssW * 0.58)));
-}
-
 export class ChartView {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {(canvas: HTMLCanvasElement, font: number) => void} paint  draws (wasm), asked at draw time
-   * @param {{height?: (cssWidth: number) => number}} [opts]  CSS height for a CSS width
+   * @param {(canvas: HTMLCanvasElement, dpr: number) => string} paint  draws (wasm), asked at
+   *   draw time; answers the panels as JSON `{panels: [{x, y, w, h}]}` in CSS pixels
+   * @param {{layout: (cssWidth: number) => string}} opts  the grid for a CSS width, as
+   *   JSON `{cols, rows, cssHeight}` (wasm `chartLayout` / `landscapeLayout`)
    */
-  constructor(canvas, paint, opts = {}) {
+  constructor(canvas, paint, opts) {
     this.canvas = canvas;
     this.paint = paint;
-    this.height = opts.height || curvesHeight;
+    this.layout = opts.layout;
     this.lastDraw = -Infinity;
     this.frame = 0;
     this.timer = 0;
@@ -71,12 +66,18 @@ export class ChartView {
     const box = this.canvas.parentElement;
     if (box.clientWidth === 0) return; // hidden (the other mode's view): drawn when shown
     const cssW = Math.max(280, Math.floor(box.clientWidth));
-    const narrow = cssW < NARROW_PX;
-    let cssH = this.height(cssW);
+    let layout;
+    try {
+      layout = JSON.parse(this.layout(cssW));
+    } catch (err) {
+      this.onError?.(err);
+      return;
+    }
+    let cssH = layout.cssHeight;
     if (this.fitHeight) {
       // Embedded: the iframe's height is the host's choice; leave room for the toolbar
       // and the few controls below the chart.
-      cssH = Math.max(narrow ? 520 : 260, Math.min(cssH, window.innerHeight - 250));
+      cssH = Math.max(layout.cols === 1 ? 520 : 260, Math.min(cssH, window.innerHeight - 250));
     }
     const dpr = Math.min(3, window.devicePixelRatio || 1);
     const w = Math.round(cssW * dpr);
@@ -87,7 +88,8 @@ export class ChartView {
       this.canvas.height = h;
     }
     try {
-      this.paint(this.canvas, dpr);
+      const drawn = this.paint(this.canvas, dpr);
+      if (typeof drawn === "string") this.canvas.dataset.layout = drawn;
       this.drawn = true;
     } catch (err) {
       this.onError?.(err);

@@ -27,7 +27,21 @@ export const LR_STEPS = [];
 for (let e = -4; e < 0; e++) for (const m of LR_MANTISSAS) LR_STEPS.push(Number((m * 10 ** e).toPrecision(3)));
 LR_STEPS.push(1);
 
-export const K_STEPS = [...Array.from({ length: 16 }, (_, i) => i + 1), 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256];
+export const K_STEPS = [
+  ...Array.from({ length: 16 }, (_, i) => i + 1),
+  20,
+  24,
+  32,
+  40,
+  48,
+  64,
+  80,
+  96,
+  128,
+  160,
+  192,
+  256,
+];
 const B0_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 0]; // 0 = full
 
 /** Index of the step closest to v on a log scale. */
@@ -143,11 +157,13 @@ export class Controls {
   /**
    * Shows `config` in every control.
    * @param {object} config
-   * @param {{kText: string, lrText?: string, nTrainAvail?: number}} extra  the k list and the
-   *   landscape's rate list as text (as typed, or the canonical form from configToQuery) and
-   *   the training images available, if known
+   * @param {{kText: string, lrText?: string, seeds: number[],
+   *          sizes: {images: number, trainAvail: number, train: number, test: number}|null}} extra
+   *   the k list and the landscape's rate list as text (as typed, or the canonical form from
+   *   configToQuery); the seeds the repeats train with (the core's run list); how the loaded
+   *   file is split (the core's dataSizes), null before it is loaded
    */
-  set(config, { kText, lrText, nTrainAvail }) {
+  set(config, { kText, lrText, seeds, sizes }) {
     const { el } = this;
     const b0Pos = config.b0 === 0 ? B0_STEPS.length - 1 : nearestLog(B0_STEPS.slice(0, -1), config.b0);
     el.b0.value = String(b0Pos);
@@ -161,8 +177,7 @@ export class Controls {
 
     const kMax = Math.max(...config.k);
     el.kRange.value = String(nearestLog(K_STEPS, Math.min(kMax, 256)));
-    el.kOut.textContent =
-      config.k.length <= 3 ? config.k.join(", ") : `${config.k.length} runs, up to ${kMax}`;
+    el.kOut.textContent = config.k.length <= 3 ? config.k.join(", ") : `${config.k.length} runs, up to ${kMax}`;
     el.kRange.setAttribute(
       "aria-valuetext",
       config.k.length === 1 ? `k = ${config.k[0]}` : `${config.k.length} runs, largest k = ${kMax}`,
@@ -170,10 +185,10 @@ export class Controls {
     el.k.value = kText;
 
     for (const name of ["rule", "mode", "order"]) {
-      for (const radio of this.form.querySelectorAll(`input[name="${name}"]`)) radio.checked = radio.value === config[name];
+      for (const radio of this.form.querySelectorAll(`input[name="${name}"]`))
+        radio.checked = radio.value === config[name];
     }
     el.warmup.value = String(config.warmup);
-    el.warmup.max = String(config.epochs);
     el.decay.value = config.decay;
     el.opt.value = config.opt;
     el.momentum.value = String(config.momentum);
@@ -182,11 +197,12 @@ export class Controls {
     el.momentum.closest(".field").classList.toggle("muted", !usesMomentum);
     el.epochs.value = String(config.epochs);
     el.train.value = String(config.train);
-    if (nTrainAvail) {
+    if (sizes) {
+      const n = (v) => v.toLocaleString("en");
       el.trainHelp.textContent =
-        config.train > nTrainAvail
-          ? `Only ${nTrainAvail.toLocaleString("en")} training images are available; all of them are used.`
-          : `Of ${nTrainAvail.toLocaleString("en")} available; the test set is fixed.`;
+        config.train > sizes.trainAvail
+          ? `Only ${n(sizes.trainAvail)} training images are available; all of them are used.`
+          : `Of ${n(sizes.trainAvail)} available; the test set is fixed (${n(sizes.test)} images).`;
     }
     el.dropout.value = String(config.dropout);
     el.dropoutOut.textContent = String(config.dropout);
@@ -199,13 +215,16 @@ export class Controls {
     const repeated = config.repeats > 1;
     for (const r of el.orderField.querySelectorAll("input")) r.disabled = !repeated;
     el.orderField.classList.toggle("muted", !repeated);
-    const last = config.seed + config.repeats - 1;
+    const first = seeds[0];
+    const last = seeds[seeds.length - 1];
     el.seedsHelp.textContent = repeated
-      ? `Every run is trained ${config.repeats} times, with seeds ${config.seed}${config.repeats > 2 ? "–" : ", "}${last}; ` +
+      ? `Every run is trained ${config.repeats} times, with seeds ${first}${config.repeats > 2 ? "–" : ", "}${last}; ` +
         (config.order === "same"
           ? "all see the digits in the same order, so only the initial weights and dropout differ."
           : "each shuffles the digits its own way.") +
-        (config.mode === "curves" ? " The chart shows their mean and, as a band, their range." : " Each cell shows their mean.")
+        (config.mode === "curves"
+          ? " The chart shows their mean and, as a band, their range."
+          : " Each cell shows their mean.")
       : "Repeat every run over several seeds to see how much of a difference is chance.";
 
     el.gridB.value = config.grid_b.join(",");
@@ -221,14 +240,21 @@ export class Controls {
 
   /**
    * Shows the critical batch size under the B0 slider, or a placeholder before it is measured.
-   * @param {number|null} n  the gradient noise scale (a batch size), or null
+   * @param {{median: number, q1: number, q3: number, n: number, excluded: number}|null} cb
+   *   the core's criticalBatch over the healthy runs (null when none has a value)
    */
-  setCritical(n) {
+  setCritical(cb) {
     const { el } = this;
+    const n = cb?.median;
     const known = Number.isFinite(n) && n > 0;
     const head = known ? `Critical batch size ≈ ${fmt(n, 2)}.` : "Critical batch size:";
+    const spread = known && cb.n > 1 ? ` Middle half of ${cb.n} runs: ${fmt(cb.q1, 2)} to ${fmt(cb.q3, 2)}.` : "";
+    const left =
+      known && cb.excluded > 0
+        ? ` ${cb.excluded} diverged, stopped or stuck run${cb.excluded === 1 ? "" : "s"} left out.`
+        : "";
     const tail = known
-      ? " Batches much larger than this give little extra progress per sample: " +
+      ? `${spread}${left} Batches much larger than this give little extra progress per sample: ` +
         "McCandlish et al.'s gradient noise scale, measured live."
       : " measured live from the first finished epoch.";
     if (el.critical.textContent !== head + tail) {

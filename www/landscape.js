@@ -1,19 +1,14 @@
-//! The landscape view's page side: the canvas' height, the progress bar over the
-//! grid's runs, and the grid as a table of numbers beside the picture.
+//! The landscape view's page side: the progress bar over the grid's runs, and the
+//! grid as a table of numbers beside the picture.
 //!
-//! The picture itself is the wasm `drawLandscape` (a ChartView paints it); the
+//! The picture itself is the wasm `drawLandscape` (a ChartView paints it and sizes
+//! the canvas from the wasm `landscapeLayout`); the
 //! numbers are the wasm `landscapeSummary`, the same cells the picture shows
 //! (means over finished repeats, diverged and collapsed flags, steps to the
 //! target). Nothing here averages, interpolates or decides what diverged.
 //! All text goes through textContent.
 
-import { NARROW_PX } from "./chart.js";
 import { fmt } from "./controls.js";
-
-/** Heatmap beside steps-to-target when wide (drawLandscape needs width ≥ 1.1 × height), stacked on a phone. */
-export function landscapeHeight(cssW) {
-  return cssW < NARROW_PX ? Math.round(Math.min(1300, cssW * 1.7)) : Math.round(Math.min(600, Math.max(360, cssW * 0.47)));
-}
 
 const pct = (acc) => (Number.isFinite(acc) ? `${(100 * acc).toFixed(1)}%` : "–");
 

@@ -149,7 +149,10 @@ export class LiveView {
         c.li.classList.toggle("right", !wrong);
         c.label.textContent = String(pred);
         c.truth.textContent = wrong ? `true ${truth}` : "";
-        c.li.setAttribute("aria-label", wrong ? `predicted ${pred}, wrong: it is a ${truth}` : `predicted ${pred}, correct`);
+        c.li.setAttribute(
+          "aria-label",
+          wrong ? `predicted ${pred}, wrong: it is a ${truth}` : `predicted ${pred}, correct`,
+        );
       });
     }
     if (confusion) {

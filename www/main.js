@@ -1,164 +1,94 @@
-//! Wiring only: loads the wasm module (for parsing, the run list, plans, drawing
-//! and CSV, never for training), reads the URL, and connects the controls, the
-//! runs (runs.js, one Web Worker each), the charts (curves and noise scale, or
-//! the landscape), the live view and the exports.
+//! Wiring only: loads the wasm module (for parsing, the run list, drawing and CSV,
+//! never for training), reads the URL, and connects the controls, the runs
+//! (runs.js, one Web Worker each), the charts (curves and noise scale, or the
+//! landscape), the live view, the notices and the exports.
 //!
-//! The page's state is one object, `app`: the experiment config (validated by
-//! wasm), the view options (x axis, log scale, overlay, heatmap value, embed) and
-//! the selected run. The mode (curves | landscape) is part of the config and
-//! shows on <body data-mode>, which the stylesheet uses to show one set of views.
-//! Every change goes through `applyConfig` or `setView`, which update the URL
-//! (history.replaceState) so the address bar always reproduces the page.
+//! The page's state is the one object `app` (app.js). The mode (curves |
+//! landscape) is part of the config and shows on <body data-mode>, which the
+//! stylesheet uses to show one set of views. Every change goes through
+//! `applyConfig` or `setView`, which update the URL (share.js) so the address bar
+//! always reproduces the page.
 //!
-//! For tutorial authors, each finished epoch of each run is announced as
-//!   {type: "lr-batch-playground:epoch", run, k, repeat, batch, lr, epoch, step, samples,
-//!    wallMs, trainLoss, testLoss, testAcc, noiseScale, status, lrNow}
-//! (lr is the run's scaled learning rate, lrNow the rate of the epoch's last
-//! step, which differs during warmup and decay; repeat is the seed offset, 0 …
-//! repeats−1; noiseScale is null until measured), and the end of every run as
-//!   {type: "lr-batch-playground:done", runs: [{run, k, repeat, cell, batch, lr, status, epochs,
-//!    step, samples, testAcc, testLoss, trainLoss, wallMs, error}]}
-//! through window.parent.postMessage(msg, "*") when the page is framed, and
-//! document.dispatchEvent(new CustomEvent(type, {detail: msg})) always.
+//! Work budget (budget.js): the experiment's cost is estimated before it starts
+//! and shown next to Run; a link's `autorun` starts it only when the estimate is
+//! within the budget, and a framed page (`embed=1`) only once it is on screen. A
+//! framed page pauses its runs while scrolled out of view or hidden, and resumes
+//! them when it is seen again. Events for the embedding page: announce.js.
 
 import init, * as wasm from "./pkg/lr_batch_playground.js";
+import { createApp } from "./app.js";
+import { experimentRuns, dataSizes, criticalBatch, runStatuses, paramsTable } from "./core.js";
 import { PRESETS } from "./presets.js";
-import { readQuery, writeQuery, replaceUrl, presetConfig, matchPreset, errorText } from "./state.js";
-import { Experiment, TERMINAL } from "./runs.js";
+import { readQuery, presetConfigs, matchPreset } from "./state.js";
+import { Experiment } from "./runs.js";
+import { DataSource, imageCount } from "./data.js";
+import { poolSize } from "./pool.js";
+import { estimate, estimateText, durationText, DEFAULT_SPEED, loadSpeed, saveSpeed, speedOf } from "./budget.js";
+import { Notices, errorText, visibleNotices } from "./notices.js";
+import { gridProgress, summaryText } from "./series.js";
+import { announce, epochMessage, doneMessage } from "./announce.js";
+import { updateUrl, copyLink, exportCsv, exportPng } from "./share.js";
+import { refreshLive, fetchImages, clearLive } from "./inside.js";
+import { applyParams } from "./params.js";
 import { ChartView, throttledFrame } from "./chart.js";
-import { LiveView, sampleIndices } from "./live.js";
-import { Controls, fmt } from "./controls.js";
-import { RunsTable, accText, runLabel } from "./table.js";
-import { LandscapePanel, landscapeHeight } from "./landscape.js";
+import { LiveView } from "./live.js";
+import { Controls } from "./controls.js";
+import { RunsTable, runLabel } from "./table.js";
+import { LandscapePanel } from "./landscape.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
 
-const DATA = { images: "data/train-images-idx3-ubyte.gz", labels: "data/train-labels-idx1-ubyte.gz" };
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
 const $ = (id) => document.getElementById(id);
-
-const app = {
-  config: null,
-  view: { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false },
-  selected: 0,
-  nTrainAvail: null,
-};
-
-// ---------- notices (URL problems, load failures): text only, never HTML ----------
-
-function notice(text, kind = "warn") {
-  const p = document.createElement("p");
-  p.className = `notice notice-${kind}`;
-  const span = document.createElement("span");
-  span.textContent = text;
-  const close = document.createElement("button");
-  close.type = "button";
-  close.className = "notice-close";
-  close.setAttribute("aria-label", "Dismiss this notice");
-  close.textContent = "×";
-  close.addEventListener("click", () => p.remove());
-  p.append(span, close);
-  $("notices").append(p);
-}
-
-// ---------- data: fetched once, copied to every worker ----------
-
-let dataPromise = null;
-function loadData() {
-  dataPromise ??= Promise.all(
-    [DATA.images, DATA.labels].map(async (url) => {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-      return res.arrayBuffer();
-    }),
-  )
-    .then(([images, labels]) => ({ images, labels }))
-    .catch((err) => {
-      dataPromise = null; // let a later Run try again
-      notice(`Could not load the MNIST data (${err.message}).`, "error");
-      throw err;
-    });
-  return dataPromise;
-}
-
-/**
- * How many training images the data offers: the labels file's count minus the
- * test split (one fifth, as src/data/split.rs `test_size`). Only an estimate for
- * the table before any run starts; each worker's plan gives the exact numbers.
- */
-async function countTrainImages(labelsGz) {
-  const stream = new Blob([labelsGz]).stream().pipeThrough(new DecompressionStream("gzip"));
-  const bytes = await new Response(stream).arrayBuffer();
-  const n = new DataView(bytes).getUint32(4);
-  return n - Math.floor((2 * n + 5) / 10);
-}
+const app = createApp();
 
 // ---------- the experiment ----------
 
-const experiment = new Experiment({ loadData });
-let controls, table, chart, noiseChart, landscapeChart, landscape, live;
-
-function nTrainFor(config) {
-  return app.nTrainAvail ? Math.min(config.train, app.nTrainAvail) : config.train;
-}
-
-/**
- * The experiment's runs, as the core enumerates them (`Config::runs`), each with
- * its plan. Repeats share a plan: it is computed once per k or cell.
- */
-function specsFor(config) {
-  const specs = JSON.parse(wasm.experimentRuns(JSON.stringify(config)));
-  const plans = new Map();
-  const n = nTrainFor(config);
-  return specs.map((spec) => {
-    const key = `${spec.k}|${spec.config.b0}|${spec.config.lr0}`;
-    if (!plans.has(key)) {
-      const [p] = JSON.parse(wasm.runPlans(JSON.stringify(spec.config), n));
-      plans.set(key, { ...p, totalSteps: p.stepsPerEpoch * config.epochs, nTrain: n });
-    }
-    return { ...spec, plan: { ...plans.get(key) } };
-  });
-}
-
-/** The curve a run belongs to: its k's position (runs are k outer, repeat inner). */
-function groupOf(r) {
-  return Math.floor(r.index / app.config.repeats);
-}
-function groupCount() {
-  return Math.ceil(experiment.runs.length / app.config.repeats);
-}
 function runColor(r) {
-  if (app.config.mode === "landscape") return "#9aa3ad";
-  return wasm.palette(groupOf(r), groupCount());
-}
-function nameOf(r) {
-  return runLabel(r, app.config);
+  return app.config.mode === "landscape" ? "#9aa3ad" : wasm.palette(r.group, r.groupCount);
 }
 
 function kTextOf(config) {
   return new URLSearchParams(wasm.configToQuery(JSON.stringify(config))).get("k") ?? "1";
 }
 
+/** What the controls show beside the config: from the core's run list. */
+function controlExtras(kText, lrText) {
+  const seeds = [...new Set(app.specs.filter((s) => s.group === 0).map((s) => s.seed))];
+  return {
+    kText,
+    lrText,
+    seeds: seeds.length ? seeds : [app.config.seed],
+    sizes: app.nImages === null ? null : dataSizes(wasm, app.config, app.nImages),
+  };
+}
+
 /** Makes `config` the experiment: runs reset, table rebuilt, controls and URL updated. */
 function applyConfig(config, { kText, lrText } = {}) {
+  const { experiment, ui } = app;
   app.config = config;
+  app.specs = experimentRuns(wasm, config, app.nImages);
+  // The records live in wasm from here on (history.rs): handed over once each, as they
+  // arrive, so no redraw serialises the whole history.
+  app.history?.free();
+  app.history = new wasm.History(JSON.stringify(config), JSON.stringify(app.specs));
   document.body.dataset.mode = config.mode;
-  experiment.setConfig(config, specsFor(config));
+  experiment.setConfig(config, app.specs);
   const n = experiment.runs.length;
-  table.build(experiment.runs, runColor, config);
-  table.update(config.epochs); // at once: the new plans show before the next frame
+  ui.table.build(experiment.runs, runColor, config);
+  ui.table.update(config.epochs); // at once: the new plans show before the next frame
   $("runs-caption").textContent =
     config.mode === "landscape"
       ? "One run per cell of the grid (and per seed), with its batch size and learning rate"
       : "One run per multiplier k (and per seed), with its effective batch size and learning rate";
   $("runs-section").classList.toggle("tall", n > 12);
   if (app.selected >= n) app.selected = 0;
-  table.select(app.selected);
-  controls.set(config, { kText: kText ?? kTextOf(config), lrText, nTrainAvail: app.nTrainAvail });
+  ui.table.select(app.selected);
+  ui.controls.set(config, controlExtras(kText ?? kTextOf(config), lrText));
   showPreset();
   showCaptions();
-  live.clear("Run the experiment to see what the network predicts.");
-  refreshLive();
-  updateUrl();
+  clearLive(app);
+  refreshLive(app);
+  updateUrl(app);
   render();
   invalidateCharts(true);
 }
@@ -175,11 +105,12 @@ function onControlChange(key, text, source) {
   }
   const parsed = JSON.parse(wasm.parseQuery(current ? `${current}&${pair}` : pair, ""));
   if (parsed.errors.length) {
-    controls.showErrors(parsed.errors.map(errorText), source);
+    app.ui.controls.showErrors(parsed.errors.slice(0, 3).map(errorText), source);
     return;
   }
-  controls.showErrors([]);
+  app.ui.controls.showErrors([]);
   if (JSON.stringify(parsed.config) === JSON.stringify(app.config)) return;
+  app.budget.held = false; // another experiment: the held one's message goes
   applyConfig(parsed.config, {
     kText: key === "k" && source.id === "k" ? text : undefined,
     lrText: key === "grid_lr" ? text : undefined,
@@ -204,15 +135,16 @@ function buildPresets() {
     b.textContent = p.name;
     b.setAttribute("aria-pressed", "false");
     b.addEventListener("click", () => {
-      controls.showErrors([]);
-      applyConfig(presetConfig(wasm, p));
+      app.ui.controls.showErrors([]);
+      app.budget.held = false;
+      applyConfig(structuredClone(app.presets.get(p.id)));
     });
     list.append(b);
   }
 }
 
 function showPreset() {
-  const match = matchPreset(wasm, app.config);
+  const match = matchPreset(app.presets, app.config);
   for (const b of $("preset-list").querySelectorAll("button")) {
     b.setAttribute("aria-pressed", String(match?.id === b.dataset.preset));
   }
@@ -222,25 +154,7 @@ function showPreset() {
   $("preset-text").classList.toggle("custom", !match);
 }
 
-// ---------- view options and URL ----------
-
-let urlTimer = 0;
-function updateUrl(now = false) {
-  clearTimeout(urlTimer);
-  // Sliders fire many input events; browsers throttle replaceState bursts.
-  const write = () => {
-    const href = replaceUrl(writeQuery(wasm, app.config, app.view));
-    const full = new URL(href);
-    full.searchParams.delete("embed");
-    full.searchParams.delete("autorun");
-    $("full-link").href = full.href;
-    $("share-url").value = href;
-    return href;
-  };
-  if (now) return write();
-  urlTimer = setTimeout(write, 150);
-  return null;
-}
+// ---------- view options ----------
 
 function setView(patch) {
   Object.assign(app.view, patch);
@@ -248,7 +162,7 @@ function setView(patch) {
   for (const r of document.querySelectorAll('input[name="heat"]')) r.checked = r.value === app.view.heat;
   $("log-loss").checked = app.view.log;
   $("overlay").checked = app.view.overlay;
-  updateUrl();
+  updateUrl(app);
   showCaptions();
   render();
   invalidateCharts(true);
@@ -257,230 +171,149 @@ function setView(patch) {
 // ---------- drawing ----------
 
 function invalidateCharts(now = false) {
+  const { ui } = app;
   if (app.config.mode === "landscape") {
-    landscapeChart.invalidate(now);
+    ui.landscapeChart.invalidate(now);
   } else {
-    chart.invalidate(now);
-    noiseChart.invalidate(now);
+    ui.chart.invalidate(now);
+    ui.noiseChart.invalidate(now);
   }
 }
 
-/**
- * One curve per k: its repeats (other seeds) become the chart's mean line and
- * min–max band. The repeat with the most epochs leads, so the line reaches as far
- * as any of them has.
- */
-function curves() {
-  const groups = new Map();
-  for (const r of experiment.runs) {
-    if (!r.records.length) continue;
-    const g = groupOf(r);
-    if (!groups.has(g)) groups.set(g, []);
-    groups.get(g).push(r);
-  }
-  return [...groups.entries()].map(([g, runs]) => {
-    runs.sort((a, b) => b.records.length - a.records.length || a.repeat - b.repeat);
-    const diverged = runs.filter((r) => r.status === "diverged").length;
-    const note =
-      diverged === 0 ? "" : app.config.repeats > 1 ? ` (${diverged} of ${app.config.repeats} diverged)` : " (diverged)";
-    return {
-      label: `k=${runs[0].k}${note}`,
-      color: g,
-      records: runs[0].records,
-      repeats: runs.slice(1).map((r) => r.records),
-    };
-  });
+function groupCount() {
+  return app.experiment.runs[0]?.groupCount ?? 1;
 }
 
-/** The runs with records, as wasm's RunIn (for the landscape and the CSV). */
-function runResults() {
-  return experiment.runs
-    .filter((r) => r.records.length)
-    .map((r) => ({ run: r.index, config: r.config, repeat: r.repeat, records: r.records }));
-}
-
-/**
- * The critical batch size: the median over runs of each run's latest measured
- * gradient noise scale (null before any is measured).
- */
-function criticalBatch() {
-  const latest = experiment.runs
-    .map((r) => r.records.findLast((x) => Number.isFinite(x.noiseScale))?.noiseScale)
-    .filter((v) => Number.isFinite(v))
-    .sort((a, b) => a - b);
-  if (!latest.length) return null;
-  const m = latest.length >> 1;
-  return latest.length % 2 ? latest[m] : (latest[m - 1] + latest[m]) / 2;
+function curveOptions(metrics, dpr) {
+  const v = app.view;
+  return JSON.stringify({ x: v.x, logLoss: v.log, metrics, runs: groupCount(), dpr, overlay: v.overlay });
 }
 
 function updateLandscape() {
-  const summary = JSON.parse(wasm.landscapeSummary(JSON.stringify(app.config), JSON.stringify(runResults())));
-  const runs = experiment.runs;
-  const ended = (r) => TERMINAL.has(r.status);
-  const finished = runs.filter(ended).length;
-  // An ended run (a diverged one stops early) counts as a whole cell, and only an
-  // ended one: the bar is full when the grid is, not when the last step is taken.
-  const part = (r) => (ended(r) ? 1 : Math.min(0.99, r.progress));
-  const progress = runs.length ? runs.reduce((a, r) => a + part(r), 0) / runs.length : 0;
-  landscape.update(summary, { runs: runs.length, finished, progress, repeats: app.config.repeats }, app.view.heat);
+  const summary = JSON.parse(app.history.landscapeSummary());
+  const count = { ...gridProgress(app.experiment.runs, app.statuses.terminal), repeats: app.config.repeats };
+  app.ui.landscape.update(summary, count, app.view.heat);
+}
+
+/** The cost of the experiment as it stands, at this browser's speed. */
+function currentEstimate() {
+  return estimate(app.specs, app.speed ?? DEFAULT_SPEED, app.slots);
+}
+
+function showEstimate(phase) {
+  const est = currentEstimate();
+  const runs = app.experiment.runs.length;
+  let text = estimateText(est, { slots: app.slots, runs, measured: app.speed !== null });
+  if (app.budget.held) {
+    text = `Large experiment (≈ ${durationText(est.wallSeconds)} of training): it waits for you to press Run.`;
+  } else if (app.view.embed && !app.visible && phase !== "idle") {
+    text = "Paused while this frame is out of view.";
+  }
+  const el = $("estimate");
+  if (el.textContent !== text) el.textContent = text;
+  el.dataset.over = String(est.over);
+  el.dataset.seconds = String(Math.round(est.wallSeconds));
 }
 
 const render = throttledFrame(() => {
-  table.update(app.config.epochs);
+  const { experiment, ui } = app;
+  // Only the rows whose runs changed (the page's text stays current for every reader;
+  // the stylesheet lets the browser skip painting the table while it is off screen).
+  ui.table.update(app.config.epochs, app.dirty.all ? undefined : app.dirty.runs);
+  app.dirty.all = false;
+  app.dirty.runs.clear();
   const phase = experiment.phase;
   const runAll = $("run-all");
   runAll.textContent = { idle: "Run", running: "Pause", paused: "Resume", ended: "Run again" }[phase];
   runAll.dataset.phase = phase;
   $("stop-all").disabled = !(phase === "running" || phase === "paused");
   $("reset-all").disabled = experiment.runs.every((r) => r.status === "idle");
-  const summary = summaryText();
+  const summary = summaryText(experiment.runs, app.config, app.slots);
   // Only on change: it is a live region, and screen readers announce every write.
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
-  controls.setCritical(criticalBatch());
+  showEstimate(phase);
+  ui.controls.setCritical(criticalBatch(app.history));
   if (app.config.mode === "landscape") updateLandscape();
 });
 
-function summaryText() {
-  const runs = experiment.runs;
-  const count = (s) => runs.filter((r) => r.status === s).length;
-  const n = runs.length;
-  const parts = [];
-  const active = count("running") + count("loading");
-  if (active) parts.push(`${active} training`);
-  if (count("queued")) parts.push(`${count("queued")} queued`);
-  if (count("paused")) parts.push(`${count("paused")} paused`);
-  if (count("done")) parts.push(`${count("done")} done`);
-  if (count("diverged")) parts.push(`${count("diverged")} diverged`);
-  if (count("stopped")) parts.push(`${count("stopped")} stopped`);
-  if (count("error")) parts.push(`${count("error")} failed`);
-  const c = app.config;
-  const shape =
-    c.mode === "landscape"
-      ? ` (${c.grid_b.length} batch sizes × ${c.grid_lr.length} rates${c.repeats > 1 ? ` × ${c.repeats} seeds` : ""})`
-      : c.repeats > 1
-        ? ` (${c.k.length} × ${c.repeats} seeds)`
-        : "";
-  const head = `${n} run${n === 1 ? "" : "s"}${shape}, ${experiment.slots} at a time`;
-  return parts.length ? `${head} · ${parts.join(", ")}` : `${head} · ready`;
+// ---------- work budget and visibility ----------
+
+/** Starts a link's `autorun` when allowed: within budget, and on screen when framed. */
+function maybeAutorun() {
+  if (!app.view.autorun || app.budget.autorunDone) return;
+  if (app.view.embed && !app.visible) return; // the visibility observer calls again
+  app.budget.autorunDone = true;
+  if (currentEstimate().over) {
+    app.budget.held = true;
+    render();
+    return;
+  }
+  app.experiment.startAll();
 }
 
-// ---------- live view of the selected run ----------
-
-let liveBusy = false;
-async function refreshLive() {
-  const r = experiment.runs[app.selected];
-  if (!r) return;
-  const describe = (epoch) => {
-    const last = r.records[r.records.length - 1];
-    const acc = last ? ` · test accuracy ${accText(last.testAcc)}` : "";
-    const when = epoch ? `after epoch ${epoch} of ${app.config.epochs}` : "";
-    const seed = app.config.repeats > 1 ? `, seed ${r.config.seed + r.repeat}` : "";
-    const who = app.config.mode === "landscape" ? "Run" : `Run k = ${r.k}`;
-    return `${who} (batch ${r.plan?.batch ?? "?"}, η = ${fmt(r.plan?.lr)}${seed}) ${when}${acc}`;
+/** A framed page trains only while on screen: observed, and the runs held otherwise. */
+function watchVisibility() {
+  if (!app.view.embed) return;
+  app.visible = false;
+  app.experiment.hold(true);
+  let onScreen = false;
+  const update = () => {
+    const visible = onScreen && !document.hidden;
+    if (visible === app.visible) return;
+    app.visible = visible;
+    app.experiment.hold(!visible);
+    if (visible) maybeAutorun();
+    render();
   };
-  if (r.status === "idle" || (r.records.length === 0 && !r.snapshot)) {
-    live.clear(r.status === "idle" ? `Run ${nameOf(r)} has not started yet.` : `Run ${nameOf(r)}: waiting for its first epoch…`);
-    return;
-  }
-  const epoch = r.records[r.records.length - 1]?.epoch ?? 0;
-  if (!r.worker) {
-    if (r.snapshot) live.show(`${describe(epoch)} · ${r.status}`, r.snapshot.predict, r.snapshot.confusion);
-    return;
-  }
-  if (liveBusy || !r.ready) return;
-  liveBusy = true;
-  try {
-    const indices = sampleIndices(r.plan.nTest);
-    const [predict, confusion] = await Promise.all([
-      experiment.request(r.index, { type: "predict", indices }),
-      experiment.request(r.index, { type: "confusion" }),
-    ]);
-    if (experiment.runs[app.selected] === r) live.show(describe(epoch), predict, confusion);
-  } catch {
-    // The run ended meanwhile: its snapshot arrives with the "end" message.
-  } finally {
-    liveBusy = false;
-  }
+  new IntersectionObserver((entries) => {
+    onScreen = entries.some((e) => e.isIntersecting);
+    update();
+  }).observe(document.body); // (not a display: contents box, which never intersects)
+  document.addEventListener("visibilitychange", update);
 }
 
-let imagesAsked = false;
-async function fetchImages(r) {
-  if (imagesAsked || live.hasImages || !r.ready || !r.plan?.nTest) return;
-  imagesAsked = true;
-  try {
-    live.setImages(await experiment.request(r.index, { type: "images", indices: sampleIndices(r.plan.nTest) }));
-  } catch {
-    imagesAsked = false; // ask the next live run
-  }
-}
+// ---------- data ----------
 
-// ---------- announcements for tutorial authors ----------
-
-function announce(msg) {
-  if (window.parent !== window) window.parent.postMessage(msg, "*");
-  document.dispatchEvent(new CustomEvent(msg.type, { detail: msg }));
-}
-
-// ---------- exports ----------
-
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-function shareStatus(text) {
-  $("share-status").textContent = text;
-  clearTimeout(shareStatus.timer);
-  shareStatus.timer = setTimeout(() => ($("share-status").textContent = ""), 4000);
-}
-
-async function copyLink() {
-  const href = updateUrl(true);
-  $("share-url").value = href;
-  try {
-    await navigator.clipboard.writeText(href);
-    $("share-fallback").hidden = true;
-    shareStatus("Link copied.");
-  } catch {
-    // No clipboard (permissions, insecure context): show the link to copy by hand.
-    $("share-fallback").hidden = false;
-    $("share-url").focus();
-    $("share-url").select();
-    shareStatus("Copy the link from the box.");
-  }
-}
-
-function exportCsv() {
-  const runs = runResults();
-  if (!runs.length) {
-    shareStatus("No finished epoch yet: run the experiment first.");
-    return;
-  }
-  download(new Blob([wasm.csvFromRuns(JSON.stringify(runs))], { type: "text/csv" }), "lr-batch-playground.csv");
-  shareStatus("CSV saved.");
-}
-
-async function exportPng() {
-  try {
-    const view = app.config.mode === "landscape" ? landscapeChart : chart;
-    download(await view.png(), "lr-batch-playground.png");
-    shareStatus("Chart saved.");
-  } catch (err) {
-    shareStatus(`Could not save the chart: ${err.message}`);
-  }
+function watchData() {
+  const { data, ui, experiment } = app;
+  data.addEventListener("failed", (e) => {
+    const waiting = experiment.runs.filter((r) => r.status === "queued").length;
+    ui.notices.add(
+      `Could not load the MNIST data (${e.detail.message}).` +
+        (waiting ? ` ${waiting} queued run${waiting === 1 ? " waits" : "s wait"} for it.` : ""),
+      {
+        kind: "error",
+        key: "data",
+        action: {
+          label: "Retry",
+          run: () =>
+            experiment.runs.some((r) => r.status === "queued") ? experiment.schedule() : data.load().catch(() => {}),
+        },
+      },
+    );
+  });
+  data.addEventListener("ready", () => ui.notices.remove("data"));
+  // Prefetch the data (1.6 MB) so Run starts at once, and learn its size for the plans.
+  data
+    .load()
+    .then((d) => imageCount(d.labels))
+    .then((n) => {
+      app.nImages = n;
+      if (experiment.runs.every((r) => r.status === "idle")) {
+        // Same experiment, now with the real training-set size in the plans.
+        applyConfig(app.config, { kText: $("k").value, lrText: $("grid_lr").value });
+      }
+    })
+    .catch(() => {}); // shown by the "failed" listener
 }
 
 // ---------- start ----------
 
 function wire() {
+  const { experiment, ui } = app;
   $("run-all").addEventListener("click", () => {
     const phase = experiment.phase;
+    app.budget.held = false;
     if (phase === "running") experiment.pauseAll();
     else if (phase === "paused") experiment.resumeAll();
     else experiment.startAll();
@@ -488,7 +321,7 @@ function wire() {
   $("stop-all").addEventListener("click", () => experiment.stopAll());
   $("reset-all").addEventListener("click", () => {
     experiment.resetAll();
-    live.clear("Run the experiment to see what the network predicts.");
+    clearLive(app);
     invalidateCharts(true);
   });
   for (const r of document.querySelectorAll('input[name="x"]')) {
@@ -499,65 +332,54 @@ function wire() {
   }
   $("log-loss").addEventListener("change", (e) => setView({ log: e.target.checked }));
   $("overlay").addEventListener("change", (e) => setView({ overlay: e.target.checked }));
-  $("copy-link").addEventListener("click", copyLink);
-  $("export-csv").addEventListener("click", exportCsv);
-  $("export-png").addEventListener("click", exportPng);
+  $("copy-link").addEventListener("click", () => copyLink(app));
+  $("export-csv").addEventListener("click", () => exportCsv(app, () => app.history.csv() || null));
+  $("export-png").addEventListener("click", () =>
+    exportPng(app, app.config.mode === "landscape" ? ui.landscapeChart : ui.chart),
+  );
 
   experiment.addEventListener("change", (e) => {
     const r = e.detail.run;
-    if (r && r.ready && !live.hasImages) fetchImages(r);
-    if (r && r.index === app.selected && !r.records.length) refreshLive();
+    if (r) app.dirty.runs.add(r.index);
+    else app.dirty.all = true;
+    for (const x of r ? [r] : experiment.runs) {
+      if (!x.records.length) app.history.clear(x.index); // restarted or reset
+      app.history.setStatus(x.index, x.status);
+    }
+    if (r && r.ready && !ui.live.hasImages) fetchImages(app, r);
+    if (r && r.index === app.selected && !r.records.length) refreshLive(app);
     render();
   });
   experiment.addEventListener("epoch", (e) => {
     const { run: r, record } = e.detail;
-    announce({
-      type: "lr-batch-playground:epoch",
-      run: r.index,
-      k: r.k,
-      repeat: r.repeat,
-      batch: record.batch ?? r.plan?.batch,
-      lr: r.plan?.lr ?? null,
-      epoch: record.epoch,
-      step: record.step,
-      samples: record.samples,
-      wallMs: record.wallMs,
-      trainLoss: record.trainLoss,
-      testLoss: record.testLoss,
-      testAcc: record.testAcc,
-      noiseScale: Number.isFinite(record.noiseScale) ? record.noiseScale : null,
-      status: record.status,
-      lrNow: record.lr,
-    });
-    if (r.index === app.selected) refreshLive();
+    app.history.push(r.index, JSON.stringify(record));
+    app.history.setStatus(r.index, r.status);
+    announce(epochMessage(r, record));
+    const speed = speedOf(record, r.plan?.nTest ?? 0);
+    if (speed) {
+      app.speed = speed;
+      saveSpeed(speed);
+    }
+    if (r.index === app.selected) refreshLive(app);
     invalidateCharts();
     render();
   });
   experiment.addEventListener("end", (e) => {
-    if (e.detail.run.index === app.selected) refreshLive();
+    app.history.setStatus(e.detail.run.index, e.detail.run.status);
+    if (e.detail.run.index === app.selected) refreshLive(app);
     invalidateCharts();
     render();
   });
-  experiment.addEventListener("done", (e) => announce({ type: "lr-batch-playground:done", runs: e.detail.runs }));
+  experiment.addEventListener("done", (e) => announce(doneMessage(e.detail.runs)));
 }
 
-async function main() {
-  try {
-    await init();
-  } catch (err) {
-    notice(`This browser could not start the WebAssembly module (${err.message}).`, "error");
-    return;
-  }
-  const state = readQuery(wasm, window.location.search);
-  app.config = state.config;
-  app.view = state.view;
-  if (app.view.embed) document.body.classList.add("embed");
-  $("full-link").hidden = !app.view.embed;
-  for (const e of state.errors) notice(`Ignored ${errorText(e)}`);
-
-  controls = new Controls($("controls"), onControlChange);
-  table = new RunsTable($("runs-body"), {
+function buildViews() {
+  const { ui } = app;
+  ui.notices = new Notices($("notices"));
+  ui.controls = new Controls($("controls"), onControlChange);
+  ui.table = new RunsTable($("runs-body"), {
     onAction: (action, i) => {
+      const { experiment } = app;
       const r = experiment.runs[i];
       if (!r) return;
       if (action === "stop") experiment.stop(i);
@@ -568,54 +390,73 @@ async function main() {
     },
     onSelect: (i) => {
       app.selected = i;
-      table.select(i);
-      live.clear(`Run ${nameOf(experiment.runs[i])}`);
-      refreshLive();
+      ui.table.select(i);
+      ui.live.clear(`Run ${runLabel(app.experiment.runs[i], app.config)}`);
+      refreshLive(app);
     },
   });
-  const curveOptions = (metrics, font) =>
-    JSON.stringify({ x: app.view.x, logLoss: app.view.log, metrics, runs: groupCount(), font, overlay: app.view.overlay });
-  chart = new ChartView($("chart"), (canvas, font) =>
-    wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(METRICS, font)),
-  );
-  noiseChart = new ChartView(
-    $("noise-chart"),
-    (canvas, font) => wasm.drawChart(canvas, JSON.stringify(curves()), curveOptions(["noiseScale"], font)),
-    { height: (w) => (w < 600 ? Math.round(w * 0.8) : Math.round(Math.min(340, Math.max(240, w * 0.3)))) },
-  );
-  landscapeChart = new ChartView(
+  const paintCurves = (metrics) => (canvas, dpr) => app.history.drawChart(canvas, curveOptions(metrics, dpr));
+  ui.chart = new ChartView($("chart"), paintCurves(METRICS), {
+    layout: (w) => wasm.chartLayout(w, METRICS.length),
+  });
+  ui.noiseChart = new ChartView($("noise-chart"), paintCurves(["noiseScale"]), {
+    layout: (w) => wasm.chartLayout(w, 1),
+  });
+  ui.landscapeChart = new ChartView(
     $("landscape"),
-    (canvas, font) =>
-      wasm.drawLandscape(canvas, JSON.stringify(app.config), JSON.stringify(runResults()), JSON.stringify({ value: app.view.heat, font })),
-    { height: landscapeHeight },
+    (canvas, dpr) => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr })),
+    { layout: (w) => wasm.landscapeLayout(w) },
   );
-  landscape = new LandscapePanel({ progress: $("grid-progress"), progressText: $("grid-progress-text"), table: $("grid-table") });
-  chart.fitHeight = app.view.embed;
-  landscapeChart.fitHeight = app.view.embed;
-  for (const view of [chart, noiseChart, landscapeChart]) {
-    view.onError = (err) => notice(`The chart could not be drawn (${err.message}).`, "error");
+  ui.landscape = new LandscapePanel({
+    progress: $("grid-progress"),
+    progressText: $("grid-progress-text"),
+    table: $("grid-table"),
+  });
+  ui.chart.fitHeight = app.view.embed;
+  ui.landscapeChart.fitHeight = app.view.embed;
+  for (const view of [ui.chart, ui.noiseChart, ui.landscapeChart]) {
+    view.onError = (err) =>
+      ui.notices.add(`The chart could not be drawn (${err.message}).`, { kind: "error", key: "chart" });
   }
-  live = new LiveView({ digits: $("digits"), confusion: $("confusion"), caption: $("live-caption") });
+  ui.live = new LiveView({ digits: $("digits"), confusion: $("confusion"), caption: $("live-caption") });
+}
+
+async function main() {
+  try {
+    await init();
+  } catch (err) {
+    new Notices($("notices")).add(`This browser could not start the WebAssembly module (${err.message}).`, {
+      kind: "error",
+    });
+    return;
+  }
+  app.wasm = wasm;
+  app.statuses = runStatuses(wasm);
+  app.params = paramsTable(wasm);
+  app.presets = presetConfigs(wasm);
+  app.slots = poolSize();
+  app.speed = loadSpeed();
+  app.data = new DataSource();
+  app.experiment = new Experiment({ data: app.data, slots: app.slots, terminal: app.statuses.terminal });
+
+  const state = readQuery(wasm, window.location.search);
+  app.config = state.config;
+  app.view = state.view;
+  if (app.view.embed) document.body.classList.add("embed");
+  $("full-link").hidden = !app.view.embed;
+
+  applyParams($("controls"), app.params);
+  buildViews();
+  const { shown, hidden } = visibleNotices(state.errors, state.more);
+  for (const e of shown) app.ui.notices.add(`Ignored ${errorText(e)}`);
+  app.ui.notices.addMore(hidden);
   buildPresets();
   wire();
   setView({});
   applyConfig(app.config);
-
-  // Prefetch the data (1.6 MB) so Run starts at once, and learn its size for the table.
-  loadData()
-    .then((d) => countTrainImages(d.labels))
-    .then((n) => {
-      app.nTrainAvail = n;
-      if (experiment.runs.every((r) => r.status === "idle")) {
-        // Same experiment, now with the real training-set size in the plans.
-        applyConfig(app.config, { kText: $("k").value, lrText: $("grid_lr").value });
-      } else {
-        controls.set(app.config, { kText: $("k").value, lrText: $("grid_lr").value, nTrainAvail: n });
-      }
-    })
-    .catch(() => {});
-
-  if (app.view.autorun) experiment.startAll();
+  watchData();
+  watchVisibility();
+  maybeAutorun();
 }
 
 main();

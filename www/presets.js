@@ -95,8 +95,7 @@ export const PRESETS = [
   {
     id: "landscape",
     name: "Landscape: where the rule bends",
-    query:
-      "mode=landscape&b0=8&lr0=0.0398&epochs=1&target=90&grid_b=8,32,128,512,2048,8000&grid_lr=0.001:10:6",
+    query: "mode=landscape&b0=8&lr0=0.0398&epochs=1&target=90&grid_b=8,32,128,512,2048,8000&grid_lr=0.001:10:6",
     text:
       "Instead of following one rule, try every pair: six batch sizes from 8 to the whole training set (8,000) " +
       "against six learning rates from 0.001 to 10, each pair trained for one epoch from the same start, 36 runs in " +

@@ -3,10 +3,14 @@
 //! The runs are the core's list (wasm `experimentRuns`, i.e. `Config::runs`): one per
 //! k × repeat in curves mode, one per grid cell × repeat in landscape mode, each with its
 //! own single-run config, k and repeat, which is exactly what its worker's Trainer is
-//! built from. Each run that trains gets its own module worker (worker.js,
+//! built from, and with the core's group (its curve or cell), seed, label and plan.
+//! Each run that trains gets its own module worker (worker.js,
 //! its own wasm instance, its own copy of the data). At most `slots` runs hold
-//! a worker at once (navigator.hardwareConcurrency by default); the others
-//! wait in order. A paused run keeps its worker and its slot (its weights live
+//! a worker at once (pool.js: the hardware threads, capped); the others
+//! wait in order. No worker starts before the data is loaded (data.js): while
+//! the download is under way or has failed, queued runs stay queued, and one
+//! "datafailed" event tells the page, which offers a Retry; `schedule()` after a
+//! successful retry starts them. A paused run keeps its worker and its slot (its weights live
 //! in that worker's memory). A run that ends (done, diverged, stopped, error)
 //! gives its worker back at once, so a 64-run sweep never holds 64 wasm
 //! memories; the live view's last picture of it comes in the "end" message.
@@ -15,23 +19,31 @@
 //!   idle → queued → loading → running ⇄ paused → done | diverged | stopped | error
 //!   (a queued run can be paused too: it then waits without a worker)
 //!
+//! Holding: `hold(true)` pauses every active run on the page's behalf (a framed
+//! page scrolled out of view, a hidden tab) and `hold(false)` resumes exactly
+//! those; while held, no queued run starts. A reader's own pauses are untouched.
+//!
 //! Events (this is an EventTarget): "change" {run} whenever a run's state,
 //! progress or records change; "epoch" {run, record} per finished epoch;
-//! "end" {run}; "done" {runs} once every started run has ended.
+//! "end" {run}; "done" {runs} once every started run has ended;
+//! "datafailed" {error} once per failed download that queued runs wait for.
 //!
 //! Not here: the DOM, the chart, the URL. The main thread never trains.
 
-const TERMINAL = new Set(["done", "diverged", "stopped", "error"]);
 const STOP_GRACE_MS = 3000;
 
 export class Experiment extends EventTarget {
   /**
-   * @param {{loadData: () => Promise<{images: ArrayBuffer, labels: ArrayBuffer}>, slots?: number}} opts
+   * @param {{data: import("./data.js").DataSource, slots: number, terminal: Set<string>}} opts
+   *   the data files, the pool size, and the statuses that end a run (wasm runStatuses)
    */
   constructor(opts) {
     super();
-    this.loadData = opts.loadData;
-    this.slots = Math.max(1, opts.slots || navigator.hardwareConcurrency || 2);
+    this.data = opts.data;
+    this.slots = Math.max(1, opts.slots);
+    this.terminal = opts.terminal;
+    this.held = false;
+    this.waiting = false; // a data download that queued runs wait for
     this.config = null;
     /** @type {Run[]} */
     this.runs = [];
@@ -42,8 +54,7 @@ export class Experiment extends EventTarget {
   /**
    * Replaces the experiment: every worker is ended, one idle run per spec.
    * @param {object} config  the whole experiment
-   * @param {{config: object, k: number, repeat: number, cell: number[]|null, plan: object}[]} specs
-   *   its runs in order (from experimentRuns, each with its plan)
+   * @param {object[]} specs  its runs in order (experimentRuns' rows)
    */
   setConfig(config, specs) {
     this.resetAll();
@@ -58,7 +69,7 @@ export class Experiment extends EventTarget {
   /** Starts every run that has not started; restarts all if every run has ended. */
   startAll() {
     const fresh = this.runs.filter((r) => r.status === "idle");
-    const targets = fresh.length ? fresh : this.runs.filter((r) => TERMINAL.has(r.status));
+    const targets = fresh.length ? fresh : this.runs.filter((r) => this.terminal.has(r.status));
     for (const r of targets) this.start(r.index);
   }
   pauseAll() {
@@ -76,6 +87,25 @@ export class Experiment extends EventTarget {
     this.emit("change", { run: null });
   }
 
+  /**
+   * Pauses every active run on the page's behalf (`held` true) or resumes the runs it
+   * paused (false); while held, queued runs do not start.
+   */
+  hold(held) {
+    if (held === this.held) return;
+    this.held = held;
+    for (const r of this.runs) {
+      if (held && (r.status === "running" || r.status === "loading")) {
+        this.pause(r.index);
+        r.heldByPage = true;
+      } else if (!held && r.heldByPage) {
+        r.heldByPage = false;
+        this.resume(r.index);
+      }
+    }
+    if (!held) this.schedule();
+  }
+
   /** "idle" | "running" | "paused" | "ended": what the experiment-wide button offers. */
   get phase() {
     const s = this.runs.map((r) => r.status);
@@ -89,7 +119,7 @@ export class Experiment extends EventTarget {
 
   start(i) {
     const r = this.runs[i];
-    if (!r || !(r.status === "idle" || TERMINAL.has(r.status))) return;
+    if (!r || !(r.status === "idle" || this.terminal.has(r.status))) return;
     r.clear();
     r.status = "queued";
     this.doneAnnounced = false;
@@ -112,6 +142,7 @@ export class Experiment extends EventTarget {
   resume(i) {
     const r = this.runs[i];
     if (!r || r.status !== "paused") return;
+    r.heldByPage = false;
     if (r.worker) {
       r.worker.postMessage({ type: "resume" });
       r.status = r.ready ? "running" : "loading";
@@ -124,7 +155,7 @@ export class Experiment extends EventTarget {
 
   stop(i) {
     const r = this.runs[i];
-    if (!r || r.status === "idle" || TERMINAL.has(r.status)) return;
+    if (!r || r.status === "idle" || this.terminal.has(r.status)) return;
     if (!r.worker) {
       this.finish(r, "stopped");
       return;
@@ -193,6 +224,11 @@ export class Experiment extends EventTarget {
   }
 
   schedule() {
+    if (this.held || !this.runs.some((r) => r.status === "queued")) return;
+    if (!this.data.ready) {
+      this.waitForData();
+      return;
+    }
     let busy = this.runs.filter((r) => r.worker).length;
     for (const r of this.runs) {
       if (busy >= this.slots) break;
@@ -200,6 +236,22 @@ export class Experiment extends EventTarget {
       busy++;
       this.launch(r);
     }
+  }
+
+  /** Starts (or joins) the download; queued runs start when it arrives, and wait if it fails. */
+  waitForData() {
+    if (this.waiting) return;
+    this.waiting = true;
+    this.data.load().then(
+      () => {
+        this.waiting = false;
+        this.schedule();
+      },
+      (error) => {
+        this.waiting = false;
+        this.emit("datafailed", { error });
+      },
+    );
   }
 
   launch(r) {
@@ -218,22 +270,15 @@ export class Experiment extends EventTarget {
     };
     worker.onmessageerror = () => r.generation === generation && this.fail(r, "a worker message could not be read");
     this.emit("change", { run: r });
-    this.loadData().then(
-      (data) => {
-        if (r.generation !== generation) return;
-        worker.postMessage({
-          type: "init",
-          k: r.k,
-          repeat: r.repeat,
-          config: r.config,
-          images: data.images,
-          labels: data.labels,
-        });
-        // A pause pressed while loading: the worker starts, then pauses at once.
-        if (r.status === "paused") worker.postMessage({ type: "pause" });
-      },
-      (err) => r.generation === generation && this.fail(r, `could not load the MNIST data: ${err.message}`),
-    );
+    const data = this.data.value; // launched only once the data is ready
+    worker.postMessage({
+      type: "init",
+      k: r.k,
+      repeat: r.repeat,
+      config: r.config,
+      images: data.images,
+      labels: data.labels,
+    });
   }
 
   onMessage(r, generation, m) {
@@ -310,7 +355,7 @@ export class Experiment extends EventTarget {
   maybeDone() {
     if (this.doneAnnounced) return;
     const started = this.runs.filter((r) => r.status !== "idle");
-    if (started.length && started.every((r) => TERMINAL.has(r.status))) {
+    if (started.length && started.every((r) => this.terminal.has(r.status))) {
       this.doneAnnounced = true;
       this.emit("done", { runs: this.summary() });
     }
@@ -321,6 +366,13 @@ export class Experiment extends EventTarget {
 class Run {
   constructor(index, spec) {
     this.index = index;
+    /** Which curve (curves mode) or grid cell (landscape) it belongs to, and how many there are. */
+    this.group = spec.group;
+    this.groupCount = spec.groupCount;
+    /** The curve's legend name ("k = 4", "B 32, η 0.1"). */
+    this.label = spec.label;
+    /** The seed it trains with (init and dropout), as the core derives it. */
+    this.seed = spec.seed;
     this.k = spec.k;
     /** Which repeat (seed offset) of its k or cell: 0 … repeats−1. */
     this.repeat = spec.repeat;
@@ -328,9 +380,18 @@ class Run {
     this.cell = spec.cell ?? null;
     /** The run's own single-k config, as the Trainer takes it. */
     this.config = spec.config;
-    /** {k, batch, lr, kEff, stepsPerEpoch, totalSteps?, nTrain?, nTest?} */
-    this.plan = spec.plan;
+    /** {batch, lr, kEff, stepsPerEpoch, totalSteps, nTrain, nTest}: the core's, then the worker's. */
+    this.plan = {
+      batch: spec.batch,
+      lr: spec.lr,
+      kEff: spec.kEff,
+      stepsPerEpoch: spec.stepsPerEpoch,
+      totalSteps: spec.totalSteps,
+      nTrain: spec.trainSize,
+      nTest: spec.testSize,
+    };
     this.status = "idle";
+    this.heldByPage = false;
     this.worker = null;
     this.generation = 0;
     this.pending = new Map();
@@ -356,5 +417,3 @@ class Run {
     return total ? Math.min(1, this.step / total) : 0;
   }
 }
-
-export { TERMINAL };

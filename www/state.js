@@ -19,7 +19,8 @@
 //! therefore always carry `k`, so that reading them back gives the same runs.
 //!
 //! Every problem (unknown key, bad value, unknown preset) becomes a notice
-//! object {param, value, message}; the caller shows it as text, never as HTML.
+//! object {param, value, message}; the caller shows it as text, never as HTML
+//! (notices.js shortens every part and shows only a handful).
 
 import { PRESETS, presetById } from "./presets.js";
 
@@ -39,7 +40,8 @@ function isFlagText(v) {
  * Reads a query string (`?a=1&b=2` or `a=1&b=2`).
  * @returns {{config: object, view: {x: string, log: boolean, overlay: boolean, heat: string,
  *            embed: boolean, autorun: boolean},
- *            errors: {param: string, value: string, message: string}[]}}
+ *            errors: {param: string, value: string, message: string}[], more: number}}
+ *   `more` counts the problems the parser found but did not list
  */
 export function readQuery(wasm, search) {
   const raw = search.replace(/^\?/, "");
@@ -85,14 +87,14 @@ export function readQuery(wasm, search) {
   }
   if (!base && !params.has("k")) base = DEFAULT_PRESET.query;
   const parsed = JSON.parse(wasm.parseQuery(base ? `${base}&${raw}` : raw, PAGE_KEYS.join(",")));
-  errors.push(...parsed.errors);
-  return { config: parsed.config, view, errors };
+  // concat, not push(...): a hostile link may carry many thousands of problems.
+  return { config: parsed.config, view, errors: errors.concat(parsed.errors), more: parsed.more ?? 0 };
 }
 
 /** The query string (without `?`) of a config and the view options. */
-export function writeQuery(wasm, config, view) {
+export function writeQuery(wasm, presets, config, view) {
   const parts = [];
-  const preset = matchPreset(wasm, config);
+  const preset = matchPreset(presets, config);
   if (preset) parts.push(`preset=${preset.id}`);
   let q = wasm.configToQuery(JSON.stringify(config));
   // configToQuery leaves out keys at their default; k's default (1) is not
@@ -120,28 +122,21 @@ export function replaceUrl(query) {
   return url.href;
 }
 
-const presetConfigs = new Map();
-
-/** The parsed config of a preset (cached). */
-export function presetConfig(wasm, preset) {
-  if (!presetConfigs.has(preset.id)) {
-    presetConfigs.set(preset.id, JSON.parse(wasm.parseQuery(preset.query, "")).config);
-  }
-  return structuredClone(presetConfigs.get(preset.id));
+/** Every preset's parsed config, by id: computed once, kept in the app state. */
+export function presetConfigs(wasm) {
+  return new Map(PRESETS.map((p) => [p.id, JSON.parse(wasm.parseQuery(p.query, "")).config]));
 }
 
 /** The first preset whose experiment equals `config`, or undefined. */
-export function matchPreset(wasm, config) {
+export function matchPreset(presets, config) {
   const key = canonical(config);
-  return PRESETS.find((p) => canonical(presetConfig(wasm, p)) === key);
+  return PRESETS.find((p) => presets.has(p.id) && canonical(presets.get(p.id)) === key);
 }
 
 function canonical(config) {
-  return JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
-}
-
-/** A notice's text for an error object from parseQuery / validateConfig / readQuery. */
-export function errorText(e) {
-  const value = e.value === undefined || e.value === "" ? "" : ` = “${String(e.value).slice(0, 80)}”`;
-  return `${e.param}${value}: ${e.message}`;
+  return JSON.stringify(
+    Object.keys(config)
+      .sort()
+      .map((k) => [k, config[k]]),
+  );
 }

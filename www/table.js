@@ -1,6 +1,6 @@
 //! The runs table: one row per run with its colour, its k (or, in the landscape,
 //! its cell's batch and rate), its seed when runs are repeated, effective batch
-//! and learning rate (from runPlans, then from the worker's own plan), progress,
+//! and learning rate (from the core's run list, then from the worker's own plan), progress,
 //! epoch, test accuracy, status and its own buttons.
 //!
 //! One row per run, repeats included: each repeat trains in its own worker and
@@ -35,12 +35,11 @@ export function statusText(run) {
 }
 
 /**
- * How a run is named in labels and captions: "k = 4", "k = 4, seed 3",
- * "batch 32, η = 0.01".
+ * How a run is named in labels and captions: its curve's label from the core
+ * ("k = 4", "B 32, η 0.01"), with its seed when runs are repeated ("k = 4, seed 3").
  */
-export function runLabel(run, { mode, repeats } = {}) {
-  const base = mode === "landscape" ? `batch ${run.config.b0 || "full"}, η = ${fmt(run.config.lr0)}` : `k = ${run.k}`;
-  return repeats > 1 ? `${base}, seed ${run.config.seed + run.repeat}` : base;
+export function runLabel(run, { repeats } = {}) {
+  return repeats > 1 ? `${run.label}, seed ${run.seed}` : run.label;
 }
 
 export class RunsTable {
@@ -73,9 +72,19 @@ export class RunsTable {
     // [data-col, header (text, or [text, var-text]), class]
     const cols = [
       ["pick", null, ""],
-      ...(landscape ? [["batch", "batch", "num"], ["lr", "η", "num"]] : [["k", "k", "num"]]),
+      ...(landscape
+        ? [
+            ["batch", "batch", "num"],
+            ["lr", "η", "num"],
+          ]
+        : [["k", "k", "num"]]),
       ...(seeds ? [["seed", "seed", "num"]] : []),
-      ...(landscape ? [] : [["batch", "batch", "num"], ["lr", "η", "num"]]),
+      ...(landscape
+        ? []
+        : [
+            ["batch", "batch", "num"],
+            ["lr", "η", "num"],
+          ]),
       ["progress", "progress", "col-progress"],
       ["epoch", "epoch", "num col-epoch"],
       ["acc", "test acc", "num acc"],
@@ -134,7 +143,7 @@ export class RunsTable {
       cells.pick.append(radio, swatch);
 
       if (cells.k) cells.k.textContent = String(run.k);
-      if (cells.seed) cells.seed.textContent = String(run.config.seed + run.repeat);
+      if (cells.seed) cells.seed.textContent = String(run.seed);
       const progress = document.createElement("progress");
       progress.max = 1;
       progress.value = 0;
@@ -187,9 +196,17 @@ export class RunsTable {
     }
   }
 
-  /** Refreshes every row's text from its run. `epochs` is the experiment's epoch count. */
-  update(epochs) {
-    for (const row of this.rows) {
+  /**
+   * Refreshes the rows' text from their runs: every row, or only `which` (run indices
+   * that changed since the last update). Only what differs from the row's last state is
+   * written: with hundreds of rows, writing an unchanged attribute still makes the
+   * browser restyle and repaint the table.
+   * @param {number} epochs  the experiment's epoch count
+   * @param {Iterable<number>} [which]
+   */
+  update(epochs, which) {
+    const rows = which ? [...which].map((i) => this.rows[i]).filter(Boolean) : this.rows;
+    for (const row of rows) {
       const { run } = row;
       const last = run.records[run.records.length - 1];
       const plan = run.plan || {};
@@ -198,17 +215,18 @@ export class RunsTable {
       set(row, "lr", fmt(plan.lr));
       set(row, "epoch", `${last ? last.epoch : 0} / ${epochs}`);
       set(row, "acc", last ? accText(last.testAcc) : "–");
-      if (last) row.acc.dataset.acc = String(last.testAcc);
-      else delete row.acc.dataset.acc;
+      attr(row, "acc", "data-acc", last ? String(last.testAcc) : null);
       set(row, "badge", statusText(run));
-      row.badge.dataset.status = run.status;
-      row.badge.title = run.error ? run.error : "";
+      attr(row, "badge", "data-status", run.status);
+      attr(row, "badge", "title", run.error ? run.error : null);
       if (row.cache.progress !== run.progress) {
         row.cache.progress = run.progress;
         row.progress.value = run.progress;
         row.progress.setAttribute("aria-valuetext", `${Math.round(100 * run.progress)} percent`);
       }
       const s = run.status;
+      if (row.cache.status === s) continue;
+      row.cache.status = s;
       const [label, text] =
         s === "running" || s === "loading" || s === "queued"
           ? ["Pause", "❚❚"]
@@ -228,6 +246,15 @@ export class RunsTable {
       row.tr.dataset.status = s;
     }
   }
+}
+
+/** Sets (or, for null, removes) an attribute of one of a row's elements, if it changed. */
+function attr(row, key, name, value) {
+  const k = `${key}@${name}`;
+  if (row.cache[k] === value) return;
+  row.cache[k] = value;
+  if (value === null) row[key].removeAttribute(name);
+  else row[key].setAttribute(name, value);
 }
 
 function set(row, key, text) {

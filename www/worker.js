@@ -150,7 +150,13 @@ function answer(m) {
 
 async function start(m) {
   await ready;
-  trainer = new Trainer(JSON.stringify(m.config), m.k, new Uint8Array(m.images), new Uint8Array(m.labels), m.repeat ?? 0);
+  trainer = new Trainer(
+    JSON.stringify(m.config),
+    m.k,
+    new Uint8Array(m.images),
+    new Uint8Array(m.labels),
+    m.repeat ?? 0,
+  );
   const plan = JSON.parse(trainer.plan());
   post({ type: "ready", plan });
   started = true;

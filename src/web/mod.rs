@@ -17,9 +17,14 @@
 //! runPlans(configJson, nTrain)   paramsTable()   runStatuses()   csvFromRuns(runsJson)
 //! criticalBatch(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
+//!     chartLayout(cssWidth, panels)   landscapeLayout(cssWidth)
 //! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
 //! drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
+//! class History(configJson, runsJson)   the page's record store           history.rs
+//!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
+//!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
+//!     criticalBatch()
 //! ```
 //!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
@@ -34,12 +39,15 @@
 //! shared between handles: each `Trainer` owns its data, one per worker.
 
 mod bench;
+mod canvas;
 mod chart;
+mod history;
 mod landscape;
 mod records;
 mod trainer;
 
-pub use chart::draw_chart;
+pub use chart::{chart_layout, draw_chart, landscape_layout};
+pub use history::History;
 pub use landscape::{
     data_sizes, draw_landscape, experiment_runs, experiment_runs_for, landscape_summary,
 };

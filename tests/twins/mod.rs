@@ -16,6 +16,7 @@
 //! compiler check that the twins keep identical signatures. A new twin is one more row in
 //! [`vector_impls`].
 
+use super::common::uniform;
 use lr_batch_playground::kernels::{self, fast, scalar, IMG, K, POOL};
 use lr_batch_playground::nn::dropout;
 use lr_batch_playground::rng::Rng;
@@ -149,10 +150,6 @@ fn check_twins(what: &str, oracle: Oracle, case: impl Fn(&Impl) -> Vec<Vec<f32>>
         }
     }
     worst
-}
-
-fn uniform(rng: &mut Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
-    (0..len).map(|_| rng.uniform(lo, hi)).collect()
 }
 
 /// Like a ReLU/dropout-masked gradient: about half the entries exactly zero.

@@ -7,67 +7,67 @@
 // through --digits-dir with small hand-made JSON files, and must fail with a clear message
 // and write nothing.
 
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCRIPT = join(here, '..', 'mnist-to-idx.mjs');
-const DIGITS = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+const SCRIPT = join(here, "..", "mnist-to-idx.mjs");
+const DIGITS = join(dirname(createRequire(import.meta.url).resolve("mnist/package.json")), "src", "digits");
 const COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 const N = 10000;
 const PIXELS = 784;
 
 function tempDir(t) {
-  const dir = mkdtempSync(join(tmpdir(), 'mnist-to-idx-'));
+  const dir = mkdtempSync(join(tmpdir(), "mnist-to-idx-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 function run(args) {
-  return spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [SCRIPT, ...args], { encoding: "utf8" });
 }
 
 const jsonCache = new Map();
 function digitJson(d) {
-  if (!jsonCache.has(d)) jsonCache.set(d, JSON.parse(readFileSync(join(DIGITS, `${d}.json`), 'utf8')).data);
+  if (!jsonCache.has(d)) jsonCache.set(d, JSON.parse(readFileSync(join(DIGITS, `${d}.json`), "utf8")).data);
   return jsonCache.get(d);
 }
 
-test('converts the npm subset to valid gzipped IDX files', (t) => {
+test("converts the npm subset to valid gzipped IDX files", (t) => {
   const out = tempDir(t);
-  const stdout = execFileSync(process.execPath, [SCRIPT, out], { encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [SCRIPT, out], { encoding: "utf8" });
   assert.match(stdout, /wrote 10000 images/);
-  assert.equal(stdout.trim().split('\n').length, 1, 'summary is one line');
+  assert.equal(stdout.trim().split("\n").length, 1, "summary is one line");
   // Only the two files: no temporary left behind.
-  assert.deepEqual(readdirSync(out).sort(), ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
+  assert.deepEqual(readdirSync(out).sort(), ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]);
 
-  const imagesGz = readFileSync(join(out, 'train-images-idx3-ubyte.gz'));
-  const labelsGz = readFileSync(join(out, 'train-labels-idx1-ubyte.gz'));
+  const imagesGz = readFileSync(join(out, "train-images-idx3-ubyte.gz"));
+  const labelsGz = readFileSync(join(out, "train-labels-idx1-ubyte.gz"));
   // gzip magic, and mtime 0 (bytes 4..8) so the output is reproducible.
   for (const gz of [imagesGz, labelsGz]) {
     assert.equal(gz[0], 0x1f);
     assert.equal(gz[1], 0x8b);
-    assert.equal(gz.readUInt32LE(4), 0, 'gzip mtime must be 0');
+    assert.equal(gz.readUInt32LE(4), 0, "gzip mtime must be 0");
   }
 
   const images = gunzipSync(imagesGz);
-  assert.equal(images.readUInt32BE(0), 0x00000803, 'images magic');
-  assert.equal(images.readUInt32BE(4), N, 'images count');
-  assert.equal(images.readUInt32BE(8), 28, 'rows');
-  assert.equal(images.readUInt32BE(12), 28, 'cols');
-  assert.equal(images.length, 16 + N * PIXELS, 'images length');
+  assert.equal(images.readUInt32BE(0), 0x00000803, "images magic");
+  assert.equal(images.readUInt32BE(4), N, "images count");
+  assert.equal(images.readUInt32BE(8), 28, "rows");
+  assert.equal(images.readUInt32BE(12), 28, "cols");
+  assert.equal(images.length, 16 + N * PIXELS, "images length");
 
   const labels = gunzipSync(labelsGz);
-  assert.equal(labels.readUInt32BE(0), 0x00000801, 'labels magic');
-  assert.equal(labels.readUInt32BE(4), N, 'labels count');
-  assert.equal(labels.length, 8 + N, 'labels length');
+  assert.equal(labels.readUInt32BE(0), 0x00000801, "labels magic");
+  assert.equal(labels.readUInt32BE(4), N, "labels count");
+  assert.equal(labels.length, 8 + N, "labels length");
 
   const counts = new Array(10).fill(0);
   for (let i = 8; i < labels.length; i++) {
@@ -100,12 +100,12 @@ test('converts the npm subset to valid gzipped IDX files', (t) => {
   assert.deepEqual([...images.subarray(16 + 127, 16 + 130)], [51, 159, 253]);
 });
 
-test('output is byte-identical across runs', (t) => {
+test("output is byte-identical across runs", (t) => {
   const a = tempDir(t);
   const b = tempDir(t);
   execFileSync(process.execPath, [SCRIPT, a]);
   execFileSync(process.execPath, [SCRIPT, b]);
-  for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']) {
+  for (const f of ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]) {
     assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs between runs`);
   }
 });
@@ -122,46 +122,54 @@ function fixture(t, patch) {
   return dir;
 }
 
-test('a small valid fixture converts', (t) => {
+test("a small valid fixture converts", (t) => {
   const digits = fixture(t, () => {});
   const out = tempDir(t);
-  const r = run([out, '--digits-dir', digits]);
+  const r = run([out, "--digits-dir", digits]);
   assert.equal(r.status, 0, r.stderr);
-  const images = gunzipSync(readFileSync(join(out, 'train-images-idx3-ubyte.gz')));
+  const images = gunzipSync(readFileSync(join(out, "train-images-idx3-ubyte.gz")));
   assert.equal(images.readUInt32BE(4), 10);
   assert.equal(images[16 + 100], 159);
-  const labels = gunzipSync(readFileSync(join(out, 'train-labels-idx1-ubyte.gz')));
+  const labels = gunzipSync(readFileSync(join(out, "train-labels-idx1-ubyte.gz")));
   assert.deepEqual([...labels.subarray(8)], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
 for (const [name, patch, message] of [
-  ['value above 1', (d, a) => d === 3 && (a[5] = 1.5), /3\.json: value 1\.5 at index 5 \(image 0\) is not a number in \[0, 1\]/],
-  ['negative value', (d, a) => d === 0 && (a[7] = -0.1), /value -0\.1 at index 7/],
-  ['non-number', (d, a) => d === 2 && (a[9] = 'x'), /value "x" at index 9/],
-  ['not a rounded byte', (d, a) => d === 4 && (a[11] = 0.0025), /not a byte\/255 rounded to 3 decimals/],
-  ['length not a multiple of 784', (d, a) => d === 9 && a.push(0), /9\.json: "data" has 785 values, not a positive multiple of 784/],
-  ['empty data', (d, a) => d === 1 && (a.length = 0), /1\.json: "data" has 0 values/],
+  [
+    "value above 1",
+    (d, a) => d === 3 && (a[5] = 1.5),
+    /3\.json: value 1\.5 at index 5 \(image 0\) is not a number in \[0, 1\]/,
+  ],
+  ["negative value", (d, a) => d === 0 && (a[7] = -0.1), /value -0\.1 at index 7/],
+  ["non-number", (d, a) => d === 2 && (a[9] = "x"), /value "x" at index 9/],
+  ["not a rounded byte", (d, a) => d === 4 && (a[11] = 0.0025), /not a byte\/255 rounded to 3 decimals/],
+  [
+    "length not a multiple of 784",
+    (d, a) => d === 9 && a.push(0),
+    /9\.json: "data" has 785 values, not a positive multiple of 784/,
+  ],
+  ["empty data", (d, a) => d === 1 && (a.length = 0), /1\.json: "data" has 0 values/],
 ]) {
   test(`fails loudly on ${name} and writes nothing`, (t) => {
     const digits = fixture(t, patch);
-    const out = join(tempDir(t), 'out');
-    const r = run([out, '--digits-dir', digits]);
+    const out = join(tempDir(t), "out");
+    const r = run([out, "--digits-dir", digits]);
     assert.equal(r.status, 1, `exit status (stderr: ${r.stderr})`);
     assert.match(r.stderr, /^mnist-to-idx: error: /);
     assert.match(r.stderr, message);
-    assert.ok(!existsSync(out), 'no output directory on failure');
+    assert.ok(!existsSync(out), "no output directory on failure");
   });
 }
 
-test('missing digit file fails', (t) => {
+test("missing digit file fails", (t) => {
   const digits = fixture(t, () => {});
-  rmSync(join(digits, '6.json'));
-  const r = run([join(tempDir(t), 'out'), '--digits-dir', digits]);
+  rmSync(join(digits, "6.json"));
+  const r = run([join(tempDir(t), "out"), "--digits-dir", digits]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cannot read .*6\.json/);
 });
 
-test('usage error without OUTDIR', () => {
+test("usage error without OUTDIR", () => {
   const r = run([]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /usage: node tools\/mnist-to-idx\.mjs OUTDIR/);

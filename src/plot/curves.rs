@@ -1,0 +1,238 @@
+//! The learning-curve chart: one panel per metric (test accuracy, test loss, train loss,
+//! learning rate, or the gradient noise scale), every run overlaid in each, repeats as a
+//! mean line with a min–max band, a diverged run marked with a cross where it diverged,
+//! and optionally the smallest-batch run drawn faintly on the others' axes.
+//!
+//! It only draws: it knows nothing of canvases, files or workers, and takes records, not
+//! trainers. The grid of panels is [`curves_layout`]'s (decided in CSS pixels); sizes are
+//! CSS pixels scaled by [`PlotOptions::scale`].
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::legend::title;
+use super::style::{color, short_number, BOLD_GRID, LIGHT_GRID};
+use super::{css_size, curves_layout, split, Curve, Metric, PlotOptions, Rect, XAxis};
+use crate::metrics::Status;
+
+/// Draws one panel per metric of `opts` into `root`, every curve overlaid, and returns
+/// each panel's rectangle in CSS pixels. The grid (one column of panels, or two) is
+/// [`curves_layout`]'s, from the CSS width (`root`'s width / `opts.dpr`); the panels
+/// share the area's height, whatever it is.
+pub fn draw_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    curves: &[Curve],
+    opts: &PlotOptions,
+) -> Result<Vec<Rect>, String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let n = opts.metrics.len();
+    let grid = curves_layout(css_size(root.dim_in_pixel(), opts.dpr).0, n);
+    let (panels, mut rects) = split(root, grid, opts.dpr);
+    for (i, (metric, area)) in opts.metrics.iter().zip(panels.iter()).enumerate() {
+        draw_panel(area, curves, opts, *metric, i == 0).map_err(err)?;
+    }
+    rects.truncate(n);
+    root.present().map_err(err)?;
+    Ok(rects)
+}
+
+/// The largest magnitude an axis of the curves extends to; see `draw_panel`.
+const AXIS_LIMIT: f64 = 1e300;
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    curves: &[Curve],
+    opts: &PlotOptions,
+    metric: Metric,
+    legend: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let log =
+        metric.is_loss() && opts.log_loss || metric == Metric::Lr || metric == Metric::NoiseScale;
+    let tf = |v: f64| if log { v.max(1e-12).log10() } else { v };
+    let scale = opts.scale();
+    let fs = |px: f64| scale.text(px);
+
+    // Ranges from the finite values; a diverged epoch's huge or NaN loss is
+    // clamped to the top so one run cannot squash every other curve.
+    let (mut x_max, mut y_lo, mut y_hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+    for c in curves {
+        // The repeats too: their band must fit, not only the leading run's line.
+        for r in std::iter::once(c.records)
+            .chain(c.repeats.iter().copied())
+            .flatten()
+        {
+            // Capped in magnitude: plotters' tick search never ends on a range that is
+            // infinite or whose width overflows (a record of 1e308 would hang the page).
+            let x = opts.x.of(r);
+            if x.is_finite() {
+                x_max = x_max.max(x.min(AXIS_LIMIT));
+            }
+            let v = metric.of(r);
+            if v.is_finite() && !(r.status == Status::Diverged && metric.is_loss()) {
+                y_lo = y_lo.min(tf(v).clamp(-AXIS_LIMIT, AXIS_LIMIT));
+                y_hi = y_hi.max(tf(v).clamp(-AXIS_LIMIT, AXIS_LIMIT));
+            }
+        }
+    }
+    if !y_lo.is_finite() {
+        (y_lo, y_hi) = if metric == Metric::TestAcc {
+            (0.0, 100.0)
+        } else {
+            (tf(0.01), tf(2.5))
+        };
+    }
+    if metric.is_loss() && !log {
+        y_lo = 0.0;
+        y_hi = y_hi.min(2.5).max(y_lo + 0.1);
+    }
+    if metric == Metric::TestAcc {
+        y_hi = 100.0;
+        y_lo = (y_lo - 2.0).clamp(0.0, 98.0);
+    }
+    let pad = ((y_hi - y_lo) * 0.06).max(if log { 0.05 } else { 1e-9 });
+    let (y0, y1) = if metric == Metric::TestAcc {
+        (y_lo, y_hi)
+    } else {
+        (y_lo - if log { pad } else { 0.0 }, y_hi + pad)
+    };
+    let x_max = if x_max > 0.0 { x_max * 1.02 } else { 1.0 };
+
+    let area = title(area, metric.title(), scale, 6.0)?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin(fs(6.0))
+        .x_label_area_size(fs(32.0))
+        .y_label_area_size(fs(52.0))
+        .build_cartesian_2d(0.0..x_max, y0..y1)?;
+    let axis = opts.x;
+    chart
+        .configure_mesh()
+        .x_desc(axis.label())
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(&|v| {
+            if log {
+                short_number(10f64.powf(*v))
+            } else {
+                short_number(*v)
+            }
+        })
+        .axis_style(BLACK.stroke_width(scale.line(1.0)))
+        .label_style(("sans-serif", fs(11.0)))
+        .axis_desc_style(("sans-serif", fs(12.0)))
+        .light_line_style(LIGHT_GRID.stroke_width(scale.line(1.0)))
+        .bold_line_style(BOLD_GRID.stroke_width(scale.line(1.0)))
+        .draw()?;
+
+    let clamp = |v: f64| {
+        if v.is_finite() {
+            tf(v).clamp(y0, y1)
+        } else {
+            y1
+        }
+    };
+    let n_col = opts.runs.max(curves.len());
+    // The reference for the overlay: the run with the smallest batch.
+    let reference = curves
+        .iter()
+        .filter(|c| !c.records.is_empty())
+        .min_by_key(|c| c.records[0].batch)
+        .filter(|_| opts.overlay && curves.len() > 1);
+    if let Some(rc) = reference {
+        let rb = rc.records[0].batch as f64;
+        for c in curves
+            .iter()
+            .filter(|c| !std::ptr::eq(*c, rc) && !c.records.is_empty())
+        {
+            let squeeze = if axis == XAxis::Steps {
+                rb / c.records[0].batch as f64
+            } else {
+                1.0
+            };
+            let col = if axis == XAxis::Steps {
+                color(c.color, n_col)
+            } else {
+                RGBColor(120, 120, 120)
+            };
+            let pts: Vec<(f64, f64)> = rc
+                .points(axis, metric)
+                .into_iter()
+                .filter(|p| p.1.is_finite())
+                .map(|(x, m, _, _)| (x * squeeze, clamp(m)))
+                .collect();
+            chart.draw_series(LineSeries::new(
+                pts,
+                col.mix(0.3).stroke_width(scale.line(6.0)),
+            ))?;
+            if axis != XAxis::Steps {
+                break; // the same curve for every run: draw it once
+            }
+        }
+    }
+    for c in curves {
+        let col = color(c.color, n_col);
+        let stats = c.points(axis, metric);
+        if !c.repeats.is_empty() {
+            // The band between the repeats' min and max.
+            let band: Vec<(f64, f64)> = stats
+                .iter()
+                .filter(|p| p.2.is_finite())
+                .map(|p| (p.0, clamp(p.3)))
+                .chain(
+                    stats
+                        .iter()
+                        .rev()
+                        .filter(|p| p.2.is_finite())
+                        .map(|p| (p.0, clamp(p.2))),
+                )
+                .collect();
+            if band.len() >= 4 {
+                chart.draw_series(std::iter::once(Polygon::new(band, col.mix(0.18).filled())))?;
+            }
+        }
+        let pts: Vec<(f64, f64)> = stats.iter().map(|p| (p.0, clamp(p.1))).collect();
+        let series = chart.draw_series(LineSeries::new(
+            pts.clone(),
+            col.stroke_width(scale.line(2.0)),
+        ))?;
+        if legend {
+            let (key_w, key_line) = (scale.text_i(18.0), scale.line(3.0));
+            series.label(c.label.clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + key_w, y)], col.stroke_width(key_line))
+            });
+        }
+        // Dots when the curve is short, so a one-epoch run is still visible.
+        if pts.len() <= 25 {
+            chart.draw_series(
+                pts.iter()
+                    .map(|&p| Circle::new(p, scale.line_i(3.0), col.filled())),
+            )?;
+        }
+        if let Some(last) = c.records.last().filter(|r| r.status == Status::Diverged) {
+            let p = (axis.of(last), clamp(metric.of(last)));
+            chart.draw_series(std::iter::once(Cross::new(
+                p,
+                scale.line_i(7.0),
+                col.stroke_width(scale.line(3.0)),
+            )))?;
+        }
+    }
+    if legend && !curves.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(if metric == Metric::TestAcc {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
+            .label_font(("sans-serif", fs(11.0)))
+            // plotters' defaults (30 and 10 px), scaled like the text they frame.
+            .legend_area_size(fs(30.0))
+            .margin(fs(10.0))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200).stroke_width(scale.line(1.0)))
+            .draw()?;
+    }
+    Ok(())
+}

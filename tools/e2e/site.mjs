@@ -1,0 +1,59 @@
+// What the end-to-end tests share: the built page served from a temporary copy of
+// dist/ on a free port, and a watch on each page for requests that leave the site's
+// origin and for errors logged or thrown.
+//
+// `startSite(extra)` copies dist/ (built by `make dist`) to a temp dir, adds `extra`
+// files (name → contents, e.g. a host page that embeds the playground), serves it with
+// tools/serve.mjs on 127.0.0.1 and answers `{origin, site, close}`; it throws with a
+// clear message when dist/ is missing. Nothing here starts a browser (tools/browser.mjs
+// does) or knows what a test checks.
+
+import { mkdtemp, cp, writeFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "../serve.mjs";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const DIST = path.join(ROOT, "dist");
+
+/** Serves a temp copy of dist/ plus `extra` files; `close()` stops and deletes it. */
+export async function startSite(extra = {}) {
+  try {
+    await stat(path.join(DIST, "pkg"));
+    await stat(path.join(DIST, "index.html"));
+  } catch {
+    throw new Error("dist/ is missing or incomplete: run `make dist` first (or `make test-e2e`)");
+  }
+  const site = await mkdtemp(path.join(tmpdir(), "lr-batch-e2e-"));
+  await cp(DIST, site, { recursive: true });
+  for (const [name, text] of Object.entries(extra)) await writeFile(path.join(site, name), text);
+  const server = await serve(site, 0);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const close = async () => {
+    await new Promise((r) => server.close(r));
+    await rm(site, { recursive: true, force: true });
+  };
+  return { origin, site, close };
+}
+
+/**
+ * Records, into `seen.foreign` and `seen.problems`, every request of `page` outside
+ * `origin` and every console error, uncaught exception or dialog; answers `page`.
+ */
+export function watch(page, origin, seen) {
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    if (["data:", "blob:", "about:"].includes(url.protocol)) return;
+    if (url.origin !== origin) seen.foreign.push(req.url());
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error") seen.problems.push(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => seen.problems.push(`uncaught on ${page.url()}: ${err.message}`));
+  page.on("dialog", (d) => {
+    seen.problems.push(`dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+  return page;
+}

@@ -1,0 +1,66 @@
+// The URL <-> page state (www/state.js), with a stand-in for the wasm parser.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readQuery, writeQuery, presetConfigs, matchPreset, PAGE_KEYS } from "../../www/state.js";
+import { PRESETS } from "../../www/presets.js";
+
+/** A parser that records what it was asked and answers a config made of the query's pairs. */
+function fakeWasm({ errors = [], more = 0 } = {}) {
+  const asked = [];
+  return {
+    asked,
+    parseQuery(query, ignore) {
+      asked.push([query, ignore]);
+      const config = {};
+      for (const [k, v] of new URLSearchParams(query)) if (!ignore.split(",").includes(k)) config[k] = v;
+      return JSON.stringify({ config, errors, more, query });
+    },
+    configToQuery(json) {
+      return new URLSearchParams(JSON.parse(json)).toString();
+    },
+  };
+}
+
+test("page keys are read here, the experiment by the core, after the default preset", () => {
+  const wasm = fakeWasm();
+  const s = readQuery(wasm, "?x=steps&log=1&embed=1&lr0=0.1");
+  assert.deepEqual(s.view, { x: "steps", log: true, overlay: false, heat: "accuracy", embed: true, autorun: false });
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.more, 0);
+  // No k and no preset: the article's keys first, the link's after them.
+  assert.equal(wasm.asked[0][0], `${PRESETS[0].query}&x=steps&log=1&embed=1&lr0=0.1`);
+  assert.equal(wasm.asked[0][1], PAGE_KEYS.join(","));
+  assert.equal(s.config.lr0, "0.1");
+});
+
+test("bad page values and unknown presets become problems; the core's are added, with its count", () => {
+  const core = [{ param: "z", value: "", message: "unknown parameter" }];
+  const s = readQuery(fakeWasm({ errors: core, more: 41 }), "x=sideways&autorun=maybe&preset=nope&k=1");
+  assert.deepEqual(
+    s.errors.map((e) => e.param),
+    ["x", "autorun", "preset", "z"],
+  );
+  assert.equal(s.more, 41);
+  assert.equal(s.view.x, "epoch");
+  assert.equal(s.view.autorun, false);
+});
+
+test("many thousands of problems pass through without a stack overflow", () => {
+  const many = Array.from({ length: 300_000 }, () => ({ param: "z", value: "", message: "unknown" }));
+  const s = readQuery(fakeWasm({ errors: many }), "k=1");
+  assert.equal(s.errors.length, 300_000);
+});
+
+test("a written link names its preset, always carries k, and only non-default view keys", () => {
+  const wasm = fakeWasm();
+  const presets = presetConfigs(wasm);
+  assert.equal(presets.size, PRESETS.length);
+  const article = presets.get("article");
+  assert.equal(matchPreset(presets, { ...article })?.id, "article");
+  assert.equal(matchPreset(presets, { ...article, lr0: "0.5" }), undefined);
+  const view = { x: "epoch", log: false, overlay: true, heat: "accuracy", embed: false, autorun: false };
+  const q = writeQuery(wasm, presets, { lr0: "0.5" }, view);
+  assert.equal(q, "lr0=0.5&k=1&overlay=1");
+  assert.match(writeQuery(wasm, presets, article, view), /^preset=article&/);
+});
