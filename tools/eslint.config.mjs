@@ -28,7 +28,7 @@ export default [
   },
   {
     // Callbacks passed to page.evaluate() run in the browser.
-    files: ["tools/e2e/**/*.mjs", "tools/bench/**/*.mjs"],
+    files: ["tools/e2e/**/*.mjs", "tools/bench/**/*.mjs", "tools/soak/**/*.mjs"],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -272,7 +272,8 @@ function runFrame(query) {
     const onMessage = (e) => {
       if (e.source !== frame.contentWindow || !e.data) return;
       if (e.data.type === "lr-batch-playground:epoch") epochs.push({ ...e.data, atMs: performance.now() - t0 });
-      if (e.data.type === "lr-batch-playground:done") finish(null, { epochs, done: e.data, ms: performance.now() - t0 });
+      if (e.data.type === "lr-batch-playground:done")
+        finish(null, { epochs, done: e.data, ms: performance.now() - t0 });
     };
     function finish(err, value) {
       clearTimeout(timer);
@@ -318,7 +319,9 @@ async function pageRun(one, data, batch, results) {
     worker: samples / (wall / 1000),
     page: lastPage.samples / (lastPage.wallMs / 1000),
     pageSeconds: frame.ms / 1000,
-    sameNumbers: frame.epochs.every((p, i) => epochs[i] && p.testAcc === epochs[i].record.testAcc && p.trainLoss === epochs[i].record.trainLoss),
+    sameNumbers: frame.epochs.every(
+      (p, i) => epochs[i] && p.testAcc === epochs[i].record.testAcc && p.trainLoss === epochs[i].record.trainLoss,
+    ),
     // ms per epoch
     perEpoch: {
       wall: wall / epochs.length,
@@ -427,7 +430,15 @@ function markdown(r) {
       "|------:|------:|------:|-----:|------:|-----:|:--:|",
     );
     for (const p of r.page) {
-      const cells = [p.batch, int(p.bench), int(p.worker), (p.worker / p.bench).toFixed(2), int(p.page), (p.page / p.bench).toFixed(2), p.sameNumbers ? "yes" : "NO"];
+      const cells = [
+        p.batch,
+        int(p.bench),
+        int(p.worker),
+        (p.worker / p.bench).toFixed(2),
+        int(p.page),
+        (p.page / p.bench).toFixed(2),
+        p.sameNumbers ? "yes" : "NO",
+      ];
       lines.push(`| ${cells.join(" | ")} |`);
     }
     lines.push(
@@ -450,7 +461,18 @@ function markdown(r) {
       const training = e.inStep - e.eval - e.probe;
       const rest = e.wall - e.inStep - e.between;
       const split = [e.parse, e.post, e.yield].map((ms) => ms.toFixed(1)).join(", ");
-      const cells = [p.batch, e.wall.toFixed(1), pct(training), pct(e.eval), pct(e.probe), pct(e.between), split, pct(rest), e.chunks.toFixed(0), e.steps.toFixed(1)];
+      const cells = [
+        p.batch,
+        e.wall.toFixed(1),
+        pct(training),
+        pct(e.eval),
+        pct(e.probe),
+        pct(e.between),
+        split,
+        pct(rest),
+        e.chunks.toFixed(0),
+        e.steps.toFixed(1),
+      ];
       lines.push(`| ${cells.join(" | ")} |`);
     }
   }

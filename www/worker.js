@@ -170,7 +170,17 @@ class EpochTiming {
     this.reset(0, 0, 0);
   }
   reset(wall, evalMs, probeMs) {
-    Object.assign(this, { wall0: wall, eval0: evalMs, probe0: probeMs, stepMs: 0, parseMs: 0, postMs: 0, yieldMs: 0, chunks: 0, steps: 0 });
+    Object.assign(this, {
+      wall0: wall,
+      eval0: evalMs,
+      probe0: probeMs,
+      stepMs: 0,
+      parseMs: 0,
+      postMs: 0,
+      yieldMs: 0,
+      chunks: 0,
+      steps: 0,
+    });
   }
   /** The epoch's figures; then starts the next epoch at `wall`. */
   take(wall, report, samples) {
@@ -196,7 +206,7 @@ async function loop(plan, sample) {
   let step = 0;
   let samplesBefore = 0; // samples at the end of the last epoch
   let lastProgress = 0;
-  let status = "running";
+  let status; // set when the loop ends
   const timing = new EpochTiming();
   for (;;) {
     if (stopRequested) {

@@ -68,7 +68,10 @@ async function chromiumBench(origin) {
         const name = m.text().slice(7);
         log(`chromium: ${name}`);
         const t = Date.now();
-        busy().then((b) => phases.push({ name, t, busy: b }), () => {});
+        busy().then(
+          (b) => phases.push({ name, t, busy: b }),
+          () => {},
+        );
       } else if (m.type() === "error") log(`chromium page error: ${m.text()}`);
     });
     page.on("pageerror", (e) => log(`chromium page exception: ${e.message}`));

@@ -128,14 +128,15 @@ function instrument() {
   document.addEventListener("lr-batch-playground:epoch", () => s.epochs++);
 }
 
-const state = (page) => page.evaluate(() => {
-  const s = window.__soak;
-  const wasm = s.memories.reduce((a, m) => a + m.buffer.byteLength, 0);
-  const windowMax = s.windowMax;
-  s.windowMax = 0;
-  const { memories, ...rest } = s;
-  return { ...rest, wasm, instances: memories.length, windowMax };
-});
+const state = (page) =>
+  page.evaluate(() => {
+    const s = window.__soak;
+    const wasm = s.memories.reduce((a, m) => a + m.buffer.byteLength, 0);
+    const windowMax = s.windowMax;
+    s.windowMax = 0;
+    const { memories, ...rest } = s;
+    return { ...rest, wasm, instances: memories.length, windowMax };
+  });
 
 /** Types into a control and commits it the way the page listens (a `change` event). */
 async function setControl(page, id, value) {
@@ -150,11 +151,10 @@ async function setMode(page, mode) {
 const phase = (page) => page.$eval("#run-all", (b) => b.dataset.phase);
 
 async function waitPhase(page, phases, timeout = EXPERIMENT_TIMEOUT_MS) {
-  await page.waitForFunction(
-    (ps) => ps.includes(document.getElementById("run-all").dataset.phase),
-    phases,
-    { timeout, polling: 200 },
-  );
+  await page.waitForFunction((ps) => ps.includes(document.getElementById("run-all").dataset.phase), phases, {
+    timeout,
+    polling: 200,
+  });
 }
 
 /** Waits until the page has ended every worker it started; returns the live count. */
@@ -281,7 +281,18 @@ async function experiment(page, kind) {
 const KINDS = ["complete", "stop", "change", "reset", "pause", "complete", "landscape", "change"];
 
 function table(rows) {
-  const head = ["min", "exps", "workers", "live", "heap MB", "wasm MB", "DOM nodes", "listeners", "longest ms", "long ms"];
+  const head = [
+    "min",
+    "exps",
+    "workers",
+    "live",
+    "heap MB",
+    "wasm MB",
+    "DOM nodes",
+    "listeners",
+    "longest ms",
+    "long ms",
+  ];
   const lines = rows.map((r) => [
     r.minutes.toFixed(2),
     r.experiments,
@@ -370,7 +381,9 @@ async function main() {
     }
 
     // The table: one row per minute (the last experiment of each), then the verdict.
-    const perMinute = rows.filter((r, i) => i === rows.length - 1 || Math.floor(rows[i + 1].minutes) > Math.floor(r.minutes));
+    const perMinute = rows.filter(
+      (r, i) => i === rows.length - 1 || Math.floor(rows[i + 1].minutes) > Math.floor(r.minutes),
+    );
     const windowed = perMinute.map((r, i) => {
       const from = i ? rows.indexOf(perMinute[i - 1]) + 1 : 0;
       const to = rows.indexOf(r);
@@ -393,15 +406,23 @@ async function main() {
     if (last.created !== last.terminated) {
       problems.push(`${last.created} workers started but ${last.terminated} ended`);
     }
-    if (heapGrowth > HEAP_MB) problems.push(`JS heap grew ${heapGrowth.toFixed(2)} MB after the warm-up (bound ${HEAP_MB} MB)`);
-    if (wasmGrowth > WASM_MB) problems.push(`wasm memory grew ${wasmGrowth.toFixed(1)} MB after the warm-up (bound ${WASM_MB} MB)`);
+    if (heapGrowth > HEAP_MB)
+      problems.push(`JS heap grew ${heapGrowth.toFixed(2)} MB after the warm-up (bound ${HEAP_MB} MB)`);
+    if (wasmGrowth > WASM_MB)
+      problems.push(`wasm memory grew ${wasmGrowth.toFixed(1)} MB after the warm-up (bound ${WASM_MB} MB)`);
     if (!last.instances) problems.push("no wasm instance was seen: the memory figures mean nothing");
     const uncaught = errors.filter((e) => !e.startsWith("console:"));
     if (uncaught.length) problems.push(`the page failed:\n    ${uncaught.slice(0, 10).join("\n    ")}`);
 
-    console.log(`experiments: ${experiments} in ${last.minutes.toFixed(1)} min; workers started ${last.created}, ended ${last.terminated}, at most ${last.maxLive} at once`);
-    console.log(`JS heap after GC: ${mb(base.heap).toFixed(2)} MB after warm-up (experiment ${base.experiments}) -> ${mb(last.heap).toFixed(2)} MB at the end (growth ${heapGrowth.toFixed(2)} MB, bound ${HEAP_MB} MB)`);
-    console.log(`wasm memory (page instance): ${mb(base.wasm).toFixed(1)} MB -> ${mb(last.wasm).toFixed(1)} MB (growth ${wasmGrowth.toFixed(1)} MB, bound ${WASM_MB} MB)`);
+    console.log(
+      `experiments: ${experiments} in ${last.minutes.toFixed(1)} min; workers started ${last.created}, ended ${last.terminated}, at most ${last.maxLive} at once`,
+    );
+    console.log(
+      `JS heap after GC: ${mb(base.heap).toFixed(2)} MB after warm-up (experiment ${base.experiments}) -> ${mb(last.heap).toFixed(2)} MB at the end (growth ${heapGrowth.toFixed(2)} MB, bound ${HEAP_MB} MB)`,
+    );
+    console.log(
+      `wasm memory (page instance): ${mb(base.wasm).toFixed(1)} MB -> ${mb(last.wasm).toFixed(1)} MB (growth ${wasmGrowth.toFixed(1)} MB, bound ${WASM_MB} MB)`,
+    );
     // The trend after the warm-up (least squares), in MB per hour: a slow leak shows
     // here long before it crosses the bound.
     const slope = (ys) => {
@@ -411,14 +432,23 @@ async function main() {
       const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
       return sxx > 0 ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx : 0;
     };
-    console.log(`trend after the warm-up: JS heap ${mb(slope(afterWarmup.map((r) => r.heap))).toFixed(2)} MB/hour, wasm ${mb(slope(afterWarmup.map((r) => r.wasm))).toFixed(2)} MB/hour`);
+    console.log(
+      `trend after the warm-up: JS heap ${mb(slope(afterWarmup.map((r) => r.heap))).toFixed(2)} MB/hour, wasm ${mb(slope(afterWarmup.map((r) => r.wasm))).toFixed(2)} MB/hour`,
+    );
     console.log(`DOM nodes ${base.nodes} -> ${last.nodes}, listeners ${base.listeners} -> ${last.listeners}`);
     const outcomes = {};
     for (const r of rows) outcomes[r.what] = (outcomes[r.what] || 0) + 1;
-    console.log(`experiments by outcome: ${Object.entries(outcomes).map(([k, n]) => `${n} ${k}`).join(", ")}`);
-    console.log(`main-thread long tasks: ${last.longCount}, ${last.longSum.toFixed(0)} ms in all, longest ${last.longMax.toFixed(0)} ms`);
+    console.log(
+      `experiments by outcome: ${Object.entries(outcomes)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `main-thread long tasks: ${last.longCount}, ${last.longSum.toFixed(0)} ms in all, longest ${last.longMax.toFixed(0)} ms`,
+    );
     const consoleErrors = errors.filter((e) => e.startsWith("console:"));
-    if (consoleErrors.length) console.log(`console errors (${consoleErrors.length}): ${consoleErrors.slice(0, 3).join(" | ")}`);
+    if (consoleErrors.length)
+      console.log(`console errors (${consoleErrors.length}): ${consoleErrors.slice(0, 3).join(" | ")}`);
     if (problems.length) {
       console.log(`\nVERDICT: FAIL\n  ${problems.join("\n  ")}`);
       process.exitCode = 1;
