@@ -27,7 +27,7 @@ use lr_batch_playground::landscape::{Landscape, CHANCE_ACC};
 use lr_batch_playground::metrics::{EpochRecord, RunResult, Status};
 use lr_batch_playground::model::{Init, Model, CHUNK, INPUT};
 use lr_batch_playground::nn::dropout;
-use lr_batch_playground::noise::{sq_norm, NoiseScale};
+use lr_batch_playground::noise::{sq_norm, Ema, NoiseScale};
 use lr_batch_playground::rng::Rng;
 use lr_batch_playground::train::Trainer;
 
@@ -373,6 +373,85 @@ fn a_cell_at_chance_without_divergence_is_collapsed() {
         assert!(!cell(b, 0.01).diverged);
     }
     assert!(!cell(8, 0.01).collapsed);
+    // Steps to the 90 % target, averaged over both repeats: each reaches it at step 200.
+    assert_eq!(cell(8, 0.01).steps_to_target, Some(200.0));
+    assert_eq!(cell(8, 0.01).loss, 2.3);
+    assert!(cell(8, 10.0).loss.is_nan(), "a diverged cell has no loss");
+}
+
+/// A cell counts only finished repeats: a run still in its first of two epochs is not
+/// averaged in (and cannot be "collapsed"), one whose last record is final is; a cell
+/// where one repeat never reaches the target has no steps-to-target.
+#[test]
+fn landscape_cells_count_finished_runs_only() {
+    let cfg = Config {
+        mode: Mode::Landscape,
+        grid_b: vec![8],
+        grid_lr: vec![0.1, 0.2, 0.3],
+        epochs: 2,
+        repeats: 2,
+        target: 50.0,
+        ..Config::default()
+    };
+    let rec = |epoch: u32, step: u64, acc: f64, status| EpochRecord {
+        epoch,
+        step,
+        samples: 0,
+        lr: 0.1,
+        batch: 8,
+        train_loss: 1.0,
+        test_loss: 1.0,
+        test_acc: acc,
+        noise_scale: f64::NAN,
+        wall_ms: 0.0,
+        status,
+    };
+    let runs: Vec<RunResult> = cfg
+        .runs()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let records = match (s.config.lr0, s.repeat) {
+                // Still running after epoch 1 of 2 (at chance so far).
+                (0.1, _) => vec![rec(1, 10, 0.1, Status::Running)],
+                // Stopped by the user after epoch 1: finished, counted.
+                (0.2, 0) => vec![rec(1, 10, 0.7, Status::Stopped)],
+                (0.2, _) => vec![
+                    rec(1, 10, 0.3, Status::Running),
+                    rec(2, 20, 0.9, Status::Done),
+                ],
+                // One repeat never reaches 50 %.
+                (_, 0) => vec![
+                    rec(1, 10, 0.2, Status::Running),
+                    rec(2, 20, 0.4, Status::Done),
+                ],
+                _ => vec![
+                    rec(1, 10, 0.6, Status::Running),
+                    rec(2, 20, 0.8, Status::Done),
+                ],
+            };
+            RunResult {
+                run: i,
+                config: s.config.clone(),
+                repeat: s.repeat,
+                records,
+            }
+        })
+        .collect();
+    let l = Landscape::new(&cfg, &runs);
+    let c = &l.cells[0];
+    assert_eq!(c[0].done, 0, "{:?}", c[0]);
+    assert!(c[0].acc.is_nan() && !c[0].collapsed, "{:?}", c[0]);
+    assert_eq!(c[1].done, 2, "{:?}", c[1]);
+    assert!((c[1].acc - 0.8).abs() < 1e-12, "{:?}", c[1]);
+    // Repeat 0: from 10 % at step 0 to 70 % at step 10 → 50 % at 6.67; repeat 1: from 30 %
+    // at step 10 to 90 % at 20 → 50 % at 13.33; mean 10.
+    let steps = c[1].steps_to_target.expect("both repeats reach 50 %");
+    assert!((steps - 10.0).abs() < 1e-9, "{steps}");
+    assert_eq!(c[2].steps_to_target, None, "{:?}", c[2]);
+    assert_eq!(l.best_steps(), vec![(8, Some((steps, 0.2)))]);
+    assert_eq!(l.anchor, (cfg.b0, cfg.lr0));
+    assert_eq!(l.target, 50.0);
 }
 
 /// `train_batch_with_norms` against one `train_batch` per sample (the same dropout draws,
@@ -394,12 +473,12 @@ fn per_example_norms_equal_one_sample_gradient_norms() {
         let conv_end = m.param_ranges()[1].1.end;
         let mut rng = Rng::new(77);
         let mut conv_share = f64::INFINITY;
-        for i in 0..n {
+        for (i, &norm) in norms.iter().enumerate() {
             m.train_batch(set.image(i), &set.labels[i..i + 1], &mut rng);
             let g = m.grads();
             let want = sq_norm(g);
             conv_share = conv_share.min(sq_norm(&g[..conv_end]) / want);
-            let got = norms[i] as f64;
+            let got = norm as f64;
             assert!(
                 (got - want).abs() <= 1e-5 * want,
                 "p = {p}, sample {i}: per-example |g|² {got}, one-sample gradient {want}"
@@ -458,4 +537,47 @@ fn trace_estimate_is_unbiased_at_small_batches() {
             assert!((ns.value() - trace / g2).abs() < 1e-9 * trace / g2);
         }
     }
+}
+
+/// The estimator's edges: no value before data, NaN while |G|² is zero or negative (rather
+/// than an infinite or negative noise scale), and the bias-corrected average's first values.
+#[test]
+fn noise_scale_edges() {
+    let mut ema = Ema::new(0.5);
+    assert_eq!(ema.get(), None, "no average before the first value");
+    ema.add(4.0);
+    assert_eq!(
+        ema.get(),
+        Some(4.0),
+        "bias-corrected: the first value itself"
+    );
+    ema.add(1.0);
+    // (0.5·0.5·4 + 0.5·1) / (1 − 0.25) = 1.5 / 0.75 = 2.
+    assert_eq!(ema.get(), Some(2.0));
+
+    // B = 2, mean per-example |g_i|² = 2, |ḡ|² = 1: |G|² = (2·1 − 2)/(2 − 1) = 0 exactly.
+    let mut ns = NoiseScale::new(2, 0.5, 0.5);
+    assert!(ns.estimate().is_none() && ns.value().is_nan());
+    ns.add_example(2.0);
+    assert!(ns.estimate().is_none(), "needs both sides");
+    ns.add_batch(1.0);
+    let e = ns.estimate().unwrap();
+    assert_eq!((e.trace, e.g2), (2.0, 0.0));
+    assert!(
+        ns.value().is_nan(),
+        "|G|² = 0 gives NaN, not {}",
+        ns.value()
+    );
+    // |ḡ|² below |g_i|²/B: |G|² < 0, again NaN.
+    let mut ns = NoiseScale::new(4, 0.5, 0.5);
+    ns.add_example(8.0);
+    ns.add_batch(1.0);
+    assert!(ns.estimate().unwrap().g2 < 0.0);
+    assert!(ns.value().is_nan());
+    // B = 4, mean |g_i|² = 8, |ḡ|² = 4: tr Σ = 4/(3/4) = 16/3, |G|² = (16 − 8)/3 = 8/3,
+    // B_simple = 2.
+    let mut ns = NoiseScale::new(4, 0.5, 0.5);
+    ns.add_example(8.0);
+    ns.add_batch(4.0);
+    assert!((ns.value() - 2.0).abs() < 1e-12, "{}", ns.value());
 }
