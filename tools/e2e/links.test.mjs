@@ -75,8 +75,7 @@ async function type(page, id, text) {
   await page.press(`#${id}`, "Enter");
 }
 
-const urlHas = (page, s) =>
-  page.waitForFunction((s) => window.location.search.includes(s), s, { timeout: 5000 });
+const urlHas = (page, s) => page.waitForFunction((s) => window.location.search.includes(s), s, { timeout: 5000 });
 
 /** Copy link, then the link's query as the page wrote it. */
 async function copyLink(page) {
@@ -94,10 +93,38 @@ function assertAllMoved(values, defaults, keys) {
 }
 
 const CURVE_CONTROLS = [
-  "b0", "lr0", "k", "rule", "warmup", "decay", "opt", "momentum", "epochs", "train", "dropout",
-  "seed", "init", "norm", "repeats", "order", "x", "log", "overlay",
+  "b0",
+  "lr0",
+  "k",
+  "rule",
+  "warmup",
+  "decay",
+  "opt",
+  "momentum",
+  "epochs",
+  "train",
+  "dropout",
+  "seed",
+  "init",
+  "norm",
+  "repeats",
+  "order",
+  "x",
+  "log",
+  "overlay",
 ];
-const LANDSCAPE_CONTROLS = ["mode", "grid_b", "grid_lr", "gridEpochs", "target", "heat", "opt", "seed", "dropout", "train"];
+const LANDSCAPE_CONTROLS = [
+  "mode",
+  "grid_b",
+  "grid_lr",
+  "gridEpochs",
+  "target",
+  "heat",
+  "opt",
+  "seed",
+  "dropout",
+  "train",
+];
 
 test("a shared link carries every curves-mode setting, none at its default", { timeout: 90_000 }, async () => {
   const page = await open(await newPage());
@@ -135,9 +162,25 @@ test("a shared link carries every curves-mode setting, none at its default", { t
   const query = await copyLink(page);
   const params = new URLSearchParams(query);
   const expected = {
-    b0: "32", lr0: "0.0037", k: "1,3,5", rule: "sqrt", warmup: "2", decay: "cosine", opt: "nesterov",
-    momentum: "0.75", epochs: "3", train: "1500", dropout: "0.2", seed: "42", init: "he", norm: "standard",
-    repeats: "2", order: "same", x: "samples", log: "1", overlay: "1",
+    b0: "32",
+    lr0: "0.0037",
+    k: "1,3,5",
+    rule: "sqrt",
+    warmup: "2",
+    decay: "cosine",
+    opt: "nesterov",
+    momentum: "0.75",
+    epochs: "3",
+    train: "1500",
+    dropout: "0.2",
+    seed: "42",
+    init: "he",
+    norm: "standard",
+    repeats: "2",
+    order: "same",
+    x: "samples",
+    log: "1",
+    overlay: "1",
   };
   for (const [key, value] of Object.entries(expected)) {
     assert.equal(params.get(key), value, `the link's ${key} (link: ${query})`);
@@ -146,9 +189,15 @@ test("a shared link carries every curves-mode setting, none at its default", { t
   const again = await open(await newPage(), query);
   assert.deepEqual(await controlValues(again), moved, "the link opened elsewhere shows other settings");
   const want = (await rows(page)).map((r) => [r.k, r.seed, r.batch, r.lr]);
-  assert.deepEqual((await rows(again)).map((r) => [r.k, r.seed, r.batch, r.lr]), want);
+  assert.deepEqual(
+    (await rows(again)).map((r) => [r.k, r.seed, r.batch, r.lr]),
+    want,
+  );
   // k = 3 under the √ rule: batch 96, η = √3 · 0.0037; repeats over seeds 42 and 43.
-  assert.deepEqual(want.slice(2, 4), [["3", "42", "96", "0.00641"], ["3", "43", "96", "0.00641"]]);
+  assert.deepEqual(want.slice(2, 4), [
+    ["3", "42", "96", "0.00641"],
+    ["3", "43", "96", "0.00641"],
+  ]);
   assert.deepEqual([...page.uncaught, ...again.uncaught], []);
   await again.close();
   await page.close();
@@ -173,15 +222,27 @@ test("a shared link carries every landscape setting, none at its default", { tim
   await urlHas(page, "heat=loss");
 
   const moved = await controlValues(page);
-  assertAllMoved(moved, defaults, LANDSCAPE_CONTROLS.filter((k) => k !== "mode"));
+  assertAllMoved(
+    moved,
+    defaults,
+    LANDSCAPE_CONTROLS.filter((k) => k !== "mode"),
+  );
   assertAllMoved(moved, fresh, ["mode"]);
   assert.equal(await page.isVisible("#form-error"), false, await page.textContent("#form-error"));
 
   const query = await copyLink(page);
   const params = new URLSearchParams(query);
   const expected = {
-    mode: "landscape", grid_b: "16,64,256", grid_lr: "0.003,0.03,0.3", epochs: "2", target: "80",
-    heat: "loss", opt: "adagrad", seed: "7", dropout: "0.3", train: "900",
+    mode: "landscape",
+    grid_b: "16,64,256",
+    grid_lr: "0.003,0.03,0.3",
+    epochs: "2",
+    target: "80",
+    heat: "loss",
+    opt: "adagrad",
+    seed: "7",
+    dropout: "0.3",
+    train: "900",
   };
   for (const [key, value] of Object.entries(expected)) {
     assert.equal(params.get(key), value, `the link's ${key} (link: ${query})`);
@@ -211,7 +272,10 @@ test("a worker that fails to start marks its runs as errors (worker.onerror)", {
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 30_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
-  assert.deepEqual(done.map((r) => r.status), ["error", "error"]);
+  assert.deepEqual(
+    done.map((r) => r.status),
+    ["error", "error"],
+  );
   const badges = await page.$$eval("#runs-body .badge", (els) => els.map((e) => e.textContent));
   for (const b of badges) assert.match(b, /^error: .*worker script broken on purpose/, b);
   // The page still answers: a preset rebuilds the runs.
@@ -230,7 +294,10 @@ test("a failed data download is reported, and a later Run retries and trains", {
   assert.match(await page.textContent("#notices"), /Could not load the MNIST data/);
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 30_000 });
-  assert.deepEqual((await page.evaluate(() => window.__done[0].runs)).map((r) => r.status), ["error"]);
+  assert.deepEqual(
+    (await page.evaluate(() => window.__done[0].runs)).map((r) => r.status),
+    ["error"],
+  );
   assert.match(await page.textContent("#runs-body .badge"), /^error: could not load the MNIST data/);
 
   // The network is back: reset and run again; the data loads and the run trains.
@@ -240,7 +307,10 @@ test("a failed data download is reported, and a later Run retries and trains", {
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 1, null, { timeout: 60_000 });
   const runs = await page.evaluate(() => window.__done[1].runs);
-  assert.deepEqual(runs.map((r) => r.status), ["done"]);
+  assert.deepEqual(
+    runs.map((r) => r.status),
+    ["done"],
+  );
   assert.ok(runs[0].testAcc > 0.1, `accuracy ${runs[0].testAcc}`);
   assert.deepEqual(page.uncaught, []);
   await page.close();
