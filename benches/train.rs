@@ -3,7 +3,7 @@
 //!
 //! Shapes (the named table): one optimizer step = forward + backward of the
 //! conv 1→32 3×3 → ReLU → max-pool 2×2 → dropout 0.25 → dense 5408→10 model on
-//! a batch of B real MNIST digits, plus the SGD update: `train::BenchLoop`, the one
+//! a batch of B real MNIST digits, plus the SGD update: `bench::BenchLoop`, the one
 //! training loop every benchmark times. GFLOP/s count the model's nominal FLOPs per
 //! sample (`model::TRAIN_FLOP_PER_SAMPLE`, `EVAL_FLOP_PER_SAMPLE`), so they compare
 //! across implementations whatever shortcuts (the sparse pool backward) a kernel takes.
@@ -30,10 +30,12 @@ use std::time::Instant;
 
 use lr_batch_playground::config::Config;
 use lr_batch_playground::data::{self, Norm, Split};
+use lr_batch_playground::files;
 use lr_batch_playground::kernels::{self, profile};
 use lr_batch_playground::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use lr_batch_playground::rng::Rng;
-use lr_batch_playground::train::{BenchLoop, Trainer};
+use lr_batch_playground::bench::BenchLoop;
+use lr_batch_playground::train::Trainer;
 
 const BATCHES: [usize; 5] = [1, 8, 32, 128, 1024];
 /// Batch sizes of the end-to-end table, and epochs per run there.
@@ -41,15 +43,7 @@ const E2E_BATCHES: [usize; 4] = [1, 8, 32, 1024];
 const E2E_EPOCHS: u32 = 2;
 
 fn load() -> Split {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist/");
-    let read = |n: &str| {
-        std::fs::read(format!("{dir}{n}")).unwrap_or_else(|e| panic!("{n}: {e}; run `make data`"))
-    };
-    let m = data::load_mnist(
-        &read("train-images-idx3-ubyte.gz"),
-        &read("train-labels-idx1-ubyte.gz"),
-    )
-    .unwrap();
+    let m = files::load_dir(&files::subset_dir()).unwrap_or_else(|e| panic!("{e}; run `make data`"));
     data::split(&m, 8000, Norm::None)
 }
 

@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use lr_batch_playground::config::Config;
 use lr_batch_playground::data;
+use lr_batch_playground::files;
 use lr_batch_playground::metrics::EpochRecord;
 use lr_batch_playground::train::Trainer;
 use serde_json::{json, Value};
@@ -115,12 +116,10 @@ pub const IMAGES_PATH: &str = "data/mnist/train-images-idx3-ubyte.gz";
 pub const LABELS_PATH: &str = "data/mnist/train-labels-idx1-ubyte.gz";
 
 /// The two MNIST files' bytes, or a message saying how to get them.
+/// Read through `files`, the one native MNIST loader (size-checked).
 pub fn read_data(root: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let read = |p: &str| {
-        std::fs::read(root.join(p))
-            .map_err(|e| format!("{p}: {e} (run `make data` to write the MNIST subset)"))
-    };
-    Ok((read(IMAGES_PATH)?, read(LABELS_PATH)?))
+    files::read_dir(&root.join(files::SUBSET_DIR))
+        .map_err(|e| format!("{e} (run `make data` to write the MNIST subset)"))
 }
 
 /// Trains every case natively and returns the golden document (the file's content is

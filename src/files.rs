@@ -1,5 +1,7 @@
-//! Reading the MNIST files from a folder: native code only (the CLI, tests, benches),
-//! never the page, which fetches its bytes and hands them to `data::load_mnist`.
+//! Reading the MNIST files from a folder: for native code only (the CLI, tests, benches),
+//! never the page, which fetches its bytes and hands them to `data::load_mnist`. It
+//! compiles for wasm too (where `std::fs` answers every call with an error), because
+//! `wasm-pack test` builds every test target for wasm32 before it runs the browser suite.
 //!
 //! A folder holds `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`, each gzipped
 //! (`.gz`, preferred) or raw, as `make data` writes them and as the official MNIST

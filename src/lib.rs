@@ -8,9 +8,9 @@
 //! The core (everything but [`web`]) is pure Rust: no DOM, no files, no clock.
 //! `src/web/` is the wasm-bindgen shell the page uses; `src/bin/` the native CLI.
 
+pub mod bench;
 pub mod config;
 pub mod data;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod kernels;
 pub mod landscape;

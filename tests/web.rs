@@ -4,7 +4,7 @@
 //! What only a browser can show, and nothing the native tests already cover:
 //! 1. the `Trainer` handle, trained in wasm on the real MNIST subset, reproduces the native
 //!    numbers bit for bit (records, plan, predictions, confusion matrix) against the golden
-//!    file `examples/golden.rs` writes to `target/golden/web.json`;
+//!    file `tests/golden/runs.json` (committed; `make golden` rewrites it);
 //! 2. `drawChart` really draws on a canvas (pixels read back, run colours present);
 //! 3. bad configs, bad numbers and bad data files come back as `Error`s naming the
 //!    problem, never as panics;
@@ -46,7 +46,7 @@ const LABELS: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/data/mnist/train-labels-idx1-ubyte.gz"
 ));
-/// Written by `cargo run --release --example golden` (scripts/wasm-test.sh does it first).
+/// The pinned records: committed, checked natively by `tests/pinned.rs`; `make golden` rewrites them.
 const GOLDEN: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/runs.json"

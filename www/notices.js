@@ -16,7 +16,7 @@ export function shorten(s, n) {
   return t.length <= n ? t : `${t.slice(0, Math.max(0, n - 1))}…`;
 }
 
-/** A notice's text for an error object from parseQuery / validateConfig / readQuery, every part shortened. */
+/** A notice's text for an error object from parseQuery / readQuery, every part shortened. */
 export function errorText(e) {
   const value =
     e.value === undefined || e.value === null || e.value === "" ? "" : ` = “${shorten(e.value, LIMITS.value)}”`;

@@ -13,7 +13,7 @@
 //!
 //! The clock is `performance.now()` of the calling global (window or worker), read through
 //! `js_sys` so that no DOM binding is needed; everything timed is core code: the training
-//! loop is `train::BenchLoop`, the one `benches/train.rs` times, and the FLOP counts are the
+//! loop is `bench::BenchLoop`, the one `benches/train.rs` times, and the FLOP counts are the
 //! model's nominal ones (`model::TRAIN_FLOP_PER_SAMPLE`), so GFLOP/s compare with the native
 //! table. `now_ms` is also the clock the `Trainer` handle gives its core trainer.
 
@@ -26,7 +26,7 @@ use crate::data::{self, Split};
 use crate::kernels;
 use crate::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use crate::rng::Rng;
-use crate::train::BenchLoop;
+use crate::bench::BenchLoop;
 /// Training-split size, the article's.
 const N_TRAIN: usize = 8000;
 /// Largest batch and step count accepted (a guard against absurd requests, not a limit

@@ -13,9 +13,8 @@
 //! ```text
 //! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array, repeat?)  trainer.rs
 //!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
-//! parseQuery(query, ignore)   configToQuery(configJson)   validateConfig(configJson)
-//! runPlans(configJson, nTrain)   paramsTable()   runStatuses()   csvFromRuns(runsJson)
-//! criticalBatch(runsJson)   palette(i, n)
+//! parseQuery(query, ignore)   configToQuery(configJson)   paramsTable()   runStatuses()
+//! csvFromRuns(runsJson)   palette(i, n)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
 //!     chartLayout(cssWidth, panels)   landscapeLayout(cssWidth)
 //! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
@@ -27,8 +26,13 @@
 //!     criticalBatch()
 //! ```
 //!
+//! The page keeps its records in a `History` and draws, summarises and exports through
+//! it; `drawChart`, `drawLandscape`, `landscapeSummary` and `csvFromRuns` are the same
+//! code on records passed in whole, for an embedding page that keeps its own records
+//! and for the browser tests.
+//!
 //! Errors: a function that can fail returns `Result<_, JsError>`, which JS sees as a
-//! thrown `Error`; no input makes this module panic. `parseQuery`, `validateConfig`,
+//! thrown `Error`; no input makes this module panic. `parseQuery`,
 //! `paramsTable`, `runStatuses` and `palette` never throw. Records coming back from JS
 //! (to draw or to export) may hold `null` where a float was NaN or infinite, because
 //! `JSON.stringify` and serde_json both write non-finite numbers as `null`; [`records`]
@@ -60,8 +64,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{Config, ConfigError, PARAMS};
 use crate::metrics::{to_csv_string, RunResult};
-use crate::schedule::RunPlan;
-use crate::summary::{critical_batch, RunStatus};
+use crate::summary::RunStatus;
 
 /// Runs when the module is instantiated (page or worker): installs the panic hook, so a
 /// bug in the core shows its message and location in the console instead of a bare
@@ -132,66 +135,6 @@ pub fn parse_query(query: &str, ignore: &str) -> String {
 pub fn config_to_query(config_json: &str) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
     Ok(cfg.to_query())
-}
-
-/// `validateConfig(configJson)`: every problem of a config as
-/// `[{"param","value","message"}]`, empty when valid. A JSON syntax or type error (or an
-/// unknown field) is one error with `param` "json". Never throws.
-#[wasm_bindgen(js_name = validateConfig)]
-pub fn validate_config(config_json: &str) -> String {
-    let errors = match serde_json::from_str::<Config>(config_json) {
-        Ok(cfg) => cfg.problems(),
-        Err(e) => vec![ConfigError {
-            param: "json".into(),
-            value: String::new(),
-            message: e.to_string(),
-        }],
-    };
-    serde_json::to_value(&errors)
-        .unwrap_or(Value::Null)
-        .to_string()
-}
-
-/// One row of `runPlans`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RunPlanOut {
-    k: u32,
-    batch: usize,
-    lr: f64,
-    k_eff: f64,
-    steps_per_epoch: u64,
-}
-
-/// `runPlans(configJson, nTrain)`: `[{"k","batch","lr","kEff","stepsPerEpoch"}]`, one per
-/// k of the config, for a data set of `nTrain` training samples. The config's own
-/// `train` caps it, as in a real run, so passing either the size of the loaded training
-/// split or the config's `train` gives the plans the trainers will follow.
-#[wasm_bindgen(js_name = runPlans)]
-pub fn run_plans(config_json: &str, n_train: f64) -> Result<String, JsError> {
-    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
-    let n = whole_number("nTrain", n_train, u32::MAX as f64)? as usize;
-    if n == 0 {
-        return Err(JsError::new(
-            "nTrain: 0 training samples; at least 1 is needed",
-        ));
-    }
-    let n = n.min(cfg.train);
-    let plans: Vec<RunPlanOut> = cfg
-        .k
-        .iter()
-        .map(|&k| {
-            let p = RunPlan::new(&cfg, k, n);
-            RunPlanOut {
-                k,
-                batch: p.batch,
-                lr: p.lr,
-                k_eff: p.k_eff,
-                steps_per_epoch: p.steps_per_epoch(),
-            }
-        })
-        .collect();
-    to_json(&plans)
 }
 
 /// One row of `paramsTable`.
@@ -277,21 +220,6 @@ pub fn run_statuses() -> String {
     serde_json::to_value(&rows)
         .unwrap_or(Value::Null)
         .to_string()
-}
-
-/// `criticalBatch(runsJson)`: the critical batch size of `[{"run", "config", "records",
-/// "status"?}]` (as `csvFromRuns`; `status` is the page's run status): over the healthy
-/// runs (not diverged, stopped or errored, not stuck at chance), each run's latest finite
-/// gradient noise scale, as `{"median", "min", "max", "q1", "q3", "n", "excluded"}`, or
-/// `null` when no healthy run has a value. The CLI prints the same median
-/// (`summary::critical_batch`). Throws on bad JSON.
-#[wasm_bindgen(js_name = criticalBatch)]
-pub fn critical_batch_js(runs_json: &str) -> Result<String, JsError> {
-    let runs: Vec<RunIn> = serde_json::from_str(runs_json)
-        .map_err(|e| JsError::new(&format!("criticalBatch: bad runs JSON: {e}")))?;
-    let statuses: Vec<Option<RunStatus>> = runs.iter().map(|r| r.status).collect();
-    let runs: Vec<RunResult> = runs.into_iter().map(RunResult::from).collect();
-    to_json(&critical_batch(runs.iter().zip(statuses)))
 }
 
 /// `csvFromRuns(runsJson)`: the CSV export of `[{"run","config","records"}]` (one row per

