@@ -28,13 +28,13 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use lr_batch_playground::bench::BenchLoop;
 use lr_batch_playground::config::Config;
 use lr_batch_playground::data::{self, Norm, Split};
 use lr_batch_playground::files;
 use lr_batch_playground::kernels::{self, profile};
 use lr_batch_playground::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use lr_batch_playground::rng::Rng;
-use lr_batch_playground::bench::BenchLoop;
 use lr_batch_playground::train::Trainer;
 
 const BATCHES: [usize; 5] = [1, 8, 32, 128, 1024];
@@ -43,7 +43,8 @@ const E2E_BATCHES: [usize; 4] = [1, 8, 32, 1024];
 const E2E_EPOCHS: u32 = 2;
 
 fn load() -> Split {
-    let m = files::load_dir(&files::subset_dir()).unwrap_or_else(|e| panic!("{e}; run `make data`"));
+    let m =
+        files::load_dir(&files::subset_dir()).unwrap_or_else(|e| panic!("{e}; run `make data`"));
     data::split(&m, 8000, Norm::None)
 }
 

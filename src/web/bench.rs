@@ -21,12 +21,12 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{install_panic_hook, to_json};
+use crate::bench::BenchLoop;
 use crate::config::Norm;
 use crate::data::{self, Split};
 use crate::kernels;
 use crate::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use crate::rng::Rng;
-use crate::bench::BenchLoop;
 /// Training-split size, the article's.
 const N_TRAIN: usize = 8000;
 /// Largest batch and step count accepted (a guard against absurd requests, not a limit

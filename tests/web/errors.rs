@@ -56,7 +56,9 @@ fn bad_configs_are_errors_naming_the_parameter() {
     );
 
     assert!(message(web::experiment_runs_for("{", Some(100.0)).unwrap_err()).contains("json"));
-    assert!(message(web::experiment_runs_for("{}", Some(2.0)).unwrap_err()).contains("experimentRuns"));
+    assert!(
+        message(web::experiment_runs_for("{}", Some(2.0)).unwrap_err()).contains("experimentRuns")
+    );
     assert!(message(web::experiment_runs_for("{}", Some(-3.0)).unwrap_err()).contains("nImages"));
     assert!(message(web::csv_from_runs("{").unwrap_err()).contains("csvFromRuns"));
 }
@@ -143,13 +145,22 @@ fn tables_plans_csv_and_palette() {
         .all(|r| ["csv", "help", "allowed"].iter().all(|k| r[k].is_string())));
 
     let b0 = rows.iter().find(|r| r["name"] == "b0").expect("b0 row");
-    assert_eq!((b0["kind"].as_str(), b0["special"].as_str()), (Some("int"), Some("full")));
+    assert_eq!(
+        (b0["kind"].as_str(), b0["special"].as_str()),
+        (Some("int"), Some("full"))
+    );
     let rule = rows.iter().find(|r| r["name"] == "rule").expect("rule row");
-    assert_eq!(rule["choices"], serde_json::json!(["none", "linear", "sqrt"]));
+    assert_eq!(
+        rule["choices"],
+        serde_json::json!(["none", "linear", "sqrt"])
+    );
 
     let plans: Vec<serde_json::Value> = serde_json::from_str(
-        &web::experiment_runs_for(r#"{"k": [1, 4, 64], "train": 256, "lr0": 0.01}"#, Some(10000.0))
-            .unwrap(),
+        &web::experiment_runs_for(
+            r#"{"k": [1, 4, 64], "train": 256, "lr0": 0.01}"#,
+            Some(10000.0),
+        )
+        .unwrap(),
     )
     .unwrap();
     let batches: Vec<u64> = plans.iter().map(|p| p["batch"].as_u64().unwrap()).collect();
