@@ -45,7 +45,10 @@ function isFlagText(v) {
  */
 export function readQuery(wasm, search) {
   const raw = search.replace(/^\?/, "");
-  const params = new URLSearchParams(raw);
+  const all = new URLSearchParams(raw);
+  // A key given twice: the last one wins, for the page's keys as for the experiment's
+  // (the core's rule, src/config/query.rs).
+  const params = { get: (key) => all.getAll(key).at(-1) ?? null, has: (key) => all.has(key) };
   const errors = [];
   const view = { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false };
 

@@ -64,3 +64,11 @@ test("a written link names its preset, always carries k, and only non-default vi
   assert.equal(q, "lr0=0.5&k=1&overlay=1");
   assert.match(writeQuery(wasm, presets, article, view), /^preset=article&/);
 });
+
+test("a page key given twice: the last one wins, as for the experiment's keys", () => {
+  const s = readQuery(fakeWasm(), "?x=steps&x=samples&log=0&log=1&heat=loss&heat=accuracy");
+  assert.equal(s.view.x, "samples");
+  assert.equal(s.view.log, true);
+  assert.equal(s.view.heat, "accuracy");
+  assert.deepEqual(s.errors, []);
+});
