@@ -865,21 +865,58 @@ test("the largest landscape, with repeats: the main thread stays free", { timeou
   const page = await newPage();
   await page.addInitScript(() => {
     window.__long = [];
+    window.__phases = {};
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__long.push(e.duration);
     }).observe({ type: "longtask", buffered: true });
+    // The page's own phases (performance.measure "page:…"): count, total and longest.
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.name.startsWith("page:")) continue;
+        const p = (window.__phases[e.name.slice(5)] ??= { n: 0, ms: 0, max: 0 });
+        p.n++;
+        p.ms += e.duration;
+        p.max = Math.max(p.max, e.duration);
+      }
+    }).observe({ type: "measure" });
   });
   await open(page, `?mode=landscape&grid_b=1-2048*2&grid_lr=0.0001:10:12&repeats=${repeats}&epochs=1&train=100`);
   const runs = 144 * repeats;
-  assert.equal((await rows(page)).length, runs);
+  // The runs table pages them: the first 50 rows, and a pager that says how many there are.
+  assert.equal((await rows(page)).length, 50);
+  assert.equal(await page.textContent("#runs-range"), `Rows 1–50 of ${runs}`);
+  await page.click("#runs-last");
+  const lastRows = await rows(page);
+  assert.equal(lastRows.length, runs - 50 * Math.floor((runs - 1) / 50));
+  assert.equal(
+    await page.textContent("#runs-range"),
+    `Rows ${50 * Math.floor((runs - 1) / 50) + 1}–${runs} of ${runs}`,
+  );
+  assert.equal(await page.getAttribute("#runs-body tr:last-child", "data-run"), String(runs - 1));
+  await page.click("#runs-first");
   await page.waitForTimeout(1000);
   const t0 = await page.evaluate(() => {
     window.__long.length = 0;
+    window.__phases = {};
     return performance.now();
   });
   await page.click("#run-all");
+  // While it trains, "Training now" shows the page of a run in training (from the last
+  // page, whose runs are all still queued).
+  await page.waitForFunction(() => / training/.test(document.getElementById("summary").textContent));
+  await page.click("#runs-last");
+  await page.click("#runs-to-running");
+  const moving = await rows(page);
+  assert.ok(
+    moving.some((r) => r.status !== "queued"),
+    `"Training now" showed only queued runs: ${await page.textContent("#runs-range")}`,
+  );
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 880_000, polling: 1000 });
-  const { t1, long } = await page.evaluate(() => ({ t1: performance.now(), long: window.__long }));
+  const { t1, long, phases } = await page.evaluate(() => ({
+    t1: performance.now(),
+    long: window.__long,
+    phases: window.__phases,
+  }));
   const wall = t1 - t0;
   const total = long.reduce((a, b) => a + b, 0);
   const longest = Math.max(0, ...long);
@@ -891,8 +928,13 @@ test("the largest landscape, with repeats: the main thread stays free", { timeou
     totalMs: Math.round(total),
     shareOfWall: +(total / wall).toFixed(4),
   };
+  for (const p of Object.values(phases)) {
+    p.ms = Math.round(p.ms);
+    p.max = Math.round(p.max);
+  }
   console.log(`# main-thread long tasks: ${JSON.stringify(figures)}`);
-  await writeFile(path.join(OUT, "longtasks.json"), JSON.stringify(figures, null, 2));
+  console.log(`# page phases (count, total ms, longest ms): ${JSON.stringify(phases)}`);
+  await writeFile(path.join(OUT, "longtasks.json"), JSON.stringify({ ...figures, phases }, null, 2));
   const done = await page.evaluate(() => window.__done[0].runs);
   assert.equal(done.length, runs);
   assert.ok(
