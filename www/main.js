@@ -489,6 +489,8 @@ function buildViews() {
 }
 
 async function main() {
+  // Marks of the start-up (a test reads them against the navigation's own timing).
+  performance.mark("page:script");
   try {
     await init();
   } catch (err) {
@@ -510,7 +512,9 @@ async function main() {
     terminal: app.statuses.terminal,
   });
 
+  performance.mark("page:wasm");
   const state = readQuery(wasm, window.location.search);
+  performance.mark("page:parsed");
   app.config = state.config;
   app.view = state.view;
   if (app.view.embed) document.body.classList.add("embed");
@@ -528,6 +532,7 @@ async function main() {
   watchData();
   watchVisibility();
   maybeAutorun();
+  performance.mark("page:ready");
 }
 
 main();

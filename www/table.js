@@ -51,9 +51,22 @@ export function runLabel(run, { repeats } = {}) {
 /** The most rows the table shows at once; more runs are paged. */
 export const PAGE_ROWS = 50;
 
-/** The pager's text for the rows from `first` (0-based) of `total`, `n` shown. */
-export function rangeText(first, n, total) {
-  return n === total ? `${total} rows` : `Rows ${first + 1}–${first + n} of ${total}`;
+/**
+ * Page `page` of `total` rows, clamped to the pages there are: its rows `from` (inclusive)
+ * to `to` (exclusive), how many pages there are, and the pager's text.
+ */
+export function pageRange(page, total, size = PAGE_ROWS) {
+  const pages = Math.max(1, Math.ceil(total / size));
+  page = Math.min(pages - 1, Math.max(0, Math.trunc(page) || 0));
+  const from = page * size;
+  const to = Math.min(total, from + size);
+  const text = pages === 1 ? `${total} rows` : `Rows ${from + 1}–${to} of ${total}`;
+  return { page, pages, from, to, text };
+}
+
+/** The page that holds row `index`. */
+export function pageOf(index, size = PAGE_ROWS) {
+  return Math.floor(Math.max(0, index) / size);
 }
 
 export class RunsTable {
@@ -157,22 +170,20 @@ export class RunsTable {
 
   /** How many pages the runs fill. */
   pages() {
-    return Math.max(1, Math.ceil(this.runs.length / PAGE_ROWS));
+    return pageRange(0, this.runs.length).pages;
   }
 
   /** The page that holds run `index`. */
   pageOf(index) {
-    return Math.floor(Math.max(0, index) / PAGE_ROWS);
+    return pageOf(index);
   }
 
   /** Shows page `page` (clamped): its rows are built, filled and the pager updated. */
   show(page, force = false) {
-    page = Math.min(this.pages() - 1, Math.max(0, Math.trunc(page) || 0));
-    if (page === this.page && !force) return;
-    this.page = page;
-    const from = page * PAGE_ROWS;
-    const shown = this.runs.slice(from, from + PAGE_ROWS);
-    this.rows = shown.map((run) => this.makeRow(run));
+    const range = pageRange(page, this.runs.length);
+    if (range.page === this.page && !force) return;
+    this.page = range.page;
+    this.rows = this.runs.slice(range.from, range.to).map((run) => this.makeRow(run));
     this.tbody.replaceChildren(...this.rows.map((r) => r.tr));
     for (const r of this.rows) {
       r.radio.checked = r.run.index === this.selected;
@@ -181,11 +192,10 @@ export class RunsTable {
     if (!force) this.update(this.epochs);
     const p = this.pager;
     if (!p) return;
-    const total = this.runs.length;
-    p.nav.hidden = total <= PAGE_ROWS;
-    p.range.textContent = rangeText(from, shown.length, total);
-    p.first.disabled = p.prev.disabled = page === 0;
-    p.next.disabled = p.last.disabled = page >= this.pages() - 1;
+    p.nav.hidden = range.pages === 1;
+    p.range.textContent = range.text;
+    p.first.disabled = p.prev.disabled = range.page === 0;
+    p.next.disabled = p.last.disabled = range.page === range.pages - 1;
   }
 
   /** One row of the table, for `run`. */
