@@ -508,6 +508,7 @@ fn wild_records_reach_the_landscape_the_csv_and_the_charts_without_harm() {
                 },
                 runs: runs.len(),
                 font: [1.0, 0.5, 2.0][seed as usize % 3],
+                dpr: 1.0,
                 overlay: seed % 3 == 0,
             };
             let svg = svg_string(&curves, &opts, (640, 480));

@@ -394,12 +394,12 @@ fn per_example_norms_equal_one_sample_gradient_norms() {
         let conv_end = m.param_ranges()[1].1.end;
         let mut rng = Rng::new(77);
         let mut conv_share = f64::INFINITY;
-        for i in 0..n {
+        for (i, &norm) in norms.iter().enumerate() {
             m.train_batch(set.image(i), &set.labels[i..i + 1], &mut rng);
             let g = m.grads();
             let want = sq_norm(g);
             conv_share = conv_share.min(sq_norm(&g[..conv_end]) / want);
-            let got = norms[i] as f64;
+            let got = norm as f64;
             assert!(
                 (got - want).abs() <= 1e-5 * want,
                 "p = {p}, sample {i}: per-example |g|² {got}, one-sample gradient {want}"

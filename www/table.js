@@ -182,6 +182,7 @@ export class RunsTable {
   show(page, force = false) {
     const range = pageRange(page, this.runs.length);
     if (range.page === this.page && !force) return;
+    const start = performance.now();
     this.page = range.page;
     this.rows = this.runs.slice(range.from, range.to).map((run) => this.makeRow(run));
     this.tbody.replaceChildren(...this.rows.map((r) => r.tr));
@@ -191,11 +192,13 @@ export class RunsTable {
     }
     if (!force) this.update(this.epochs);
     const p = this.pager;
-    if (!p) return;
-    p.nav.hidden = range.pages === 1;
-    p.range.textContent = range.text;
-    p.first.disabled = p.prev.disabled = range.page === 0;
-    p.next.disabled = p.last.disabled = range.page === range.pages - 1;
+    if (p) {
+      p.nav.hidden = range.pages === 1;
+      p.range.textContent = range.text;
+      p.first.disabled = p.prev.disabled = range.page === 0;
+      p.next.disabled = p.last.disabled = range.page === range.pages - 1;
+    }
+    performance.measure("page:table-page", { start, end: performance.now() });
   }
 
   /** One row of the table, for `run`. */
