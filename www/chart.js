@@ -19,7 +19,7 @@
 
 const MIN_INTERVAL_MS = 250;
 const MAX_INTERVAL_MS = 2000;
-const COST_FACTOR = 25;
+const COST_FACTOR = 50;
 export class ChartView {
   /**
    * @param {HTMLCanvasElement} canvas
