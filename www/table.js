@@ -58,7 +58,7 @@ export const PAGE_ROWS = 50;
 export function pageRange(page, total, size = PAGE_ROWS) {
   const pages = Math.max(1, Math.ceil(total / size));
   page = Math.min(pages - 1, Math.max(0, Math.trunc(page) || 0));
-  const from = page * size;
+  const from = page && page * size; // (0 × Infinity is NaN)
   const to = Math.min(total, from + size);
   const text = pages === 1 ? `${total} rows` : `Rows ${from + 1}–${to} of ${total}`;
   return { page, pages, from, to, text };
@@ -81,6 +81,7 @@ export class RunsTable {
     this.tbody = tbody;
     this.thead = tbody.parentElement.tHead;
     this.pager = pager;
+    this.size = pager ? PAGE_ROWS : Infinity; // rows per page
     this.rows = []; // the shown rows only
     this.runs = [];
     this.page = 0;
@@ -170,17 +171,17 @@ export class RunsTable {
 
   /** How many pages the runs fill. */
   pages() {
-    return pageRange(0, this.runs.length).pages;
+    return pageRange(0, this.runs.length, this.size).pages;
   }
 
   /** The page that holds run `index`. */
   pageOf(index) {
-    return pageOf(index);
+    return pageOf(index, this.size);
   }
 
   /** Shows page `page` (clamped): its rows are built, filled and the pager updated. */
   show(page, force = false) {
-    const range = pageRange(page, this.runs.length);
+    const range = pageRange(page, this.runs.length, this.size);
     if (range.page === this.page && !force) return;
     const start = performance.now();
     this.page = range.page;
@@ -296,7 +297,7 @@ export class RunsTable {
    */
   update(epochs, which) {
     this.epochs = epochs;
-    const from = this.page * PAGE_ROWS;
+    const from = this.page && this.page * this.size;
     const rows = which ? [...which].map((i) => this.rows[i - from]).filter(Boolean) : this.rows;
     for (const row of rows) {
       const { run } = row;

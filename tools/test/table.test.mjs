@@ -34,3 +34,8 @@ test("a run's page", () => {
   assert.equal(pageOf(-3), 0);
   assert.equal(pageOf(7, 3), 2);
 });
+
+test("without a pager every row is one page", () => {
+  assert.deepEqual(pageRange(0, 288, Infinity), { page: 0, pages: 1, from: 0, to: 288, text: "288 rows" });
+  assert.equal(pageOf(287, Infinity), 0);
+});
