@@ -888,7 +888,9 @@ test(
 
 test("the largest landscape, with repeats: the main thread stays free", { timeout: 900_000 }, async () => {
   // 12 × 12 cells × 2 seeds = 288 short runs. Long tasks (> 50 ms) on the main thread are
-  // measured with a PerformanceObserver and printed (a figure, not a timed assertion).
+  // measured with a PerformanceObserver and printed (a figure, not a timed assertion), with
+  // the page's own phases (its performance.measure entries) and what overlapped any task
+  // over 100 ms.
   const repeats = Number(process.env.LONGTASK_REPEATS || 2);
   const page = await newPage();
   await page.addInitScript(() => {
@@ -972,6 +974,12 @@ test("the largest landscape, with repeats: the main thread stays free", { timeou
   console.log(`# main-thread long tasks: ${JSON.stringify(figures)}`);
   console.log(`# page phases (count, total ms, longest ms): ${JSON.stringify(phases)}`);
   await writeFile(path.join(OUT, "longtasks.json"), JSON.stringify({ ...figures, phases }, null, 2));
+  // Issue 9's bounds, asserted only on request (LONGTASK_ASSERT=1): on a machine shared with
+  // other work the browser's own tasks stretch, so by default this is a figure, not a test.
+  if (process.env.LONGTASK_ASSERT === "1") {
+    assert.ok(longest <= 100, `a main-thread task of ${Math.round(longest)} ms`);
+    assert.ok(total / wall < 0.02, `long tasks took ${(100 * (total / wall)).toFixed(1)} % of the run`);
+  }
   const done = await page.evaluate(() => window.__done[0].runs);
   assert.equal(done.length, runs);
   assert.ok(
