@@ -12,9 +12,14 @@
 //!
 //! Redraws: `invalidate()` may be called on every worker message; the drawing
 //! happens at most every MIN_INTERVAL_MS, in a requestAnimationFrame callback,
-//! so a 64-run sweep cannot flood the main thread.
+//! so a 64-run sweep cannot flood the main thread. A costly picture (a 12 × 12
+//! landscape with repeats) is redrawn less often: the interval grows to
+//! COST_FACTOR times the last draw's duration (at most MAX_INTERVAL_MS), so
+//! throttled redraws take at most about 1/COST_FACTOR of the main thread.
 
 const MIN_INTERVAL_MS = 250;
+const MAX_INTERVAL_MS = 2000;
+const COST_FACTOR = 50;
 export class ChartView {
   /**
    * @param {HTMLCanvasElement} canvas
@@ -28,6 +33,7 @@ export class ChartView {
     this.paint = paint;
     this.layout = opts.layout;
     this.lastDraw = -Infinity;
+    this.cost = 0; // the last draw's duration, ms
     this.frame = 0;
     this.timer = 0;
     this.drawn = false;
@@ -35,6 +41,11 @@ export class ChartView {
     this.fitHeight = false; // embed=1: keep the chart within the window's height
     this.observer = new ResizeObserver(() => this.invalidate(true));
     this.observer.observe(canvas.parentElement);
+  }
+
+  /** The least time between two throttled redraws, from the last draw's cost. */
+  interval() {
+    return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, COST_FACTOR * this.cost));
   }
 
   /** Asks for a redraw; `now` skips the throttle (resize, option change). */
@@ -48,7 +59,7 @@ export class ChartView {
       }
       return;
     }
-    const wait = this.lastDraw + MIN_INTERVAL_MS - performance.now();
+    const wait = this.lastDraw + this.interval() - performance.now();
     if (wait <= 0) {
       this.frame = requestAnimationFrame(() => this.draw());
     } else {
@@ -88,7 +99,9 @@ export class ChartView {
       this.canvas.height = h;
     }
     try {
+      const t0 = performance.now();
       const drawn = this.paint(this.canvas, dpr);
+      this.cost = performance.now() - t0;
       if (typeof drawn === "string") this.canvas.dataset.layout = drawn;
       this.drawn = true;
     } catch (err) {

@@ -70,6 +70,7 @@ function applyConfig(config, { kText, lrText } = {}) {
   // The records live in wasm from here on (history.rs): handed over once each, as they
   // arrive, so no redraw serialises the whole history.
   app.history?.free();
+  performance.clearMeasures();
   app.history = new wasm.History(JSON.stringify(config), JSON.stringify(app.specs));
   document.body.dataset.mode = config.mode;
   experiment.setConfig(config, app.specs);
@@ -186,12 +187,22 @@ function groupCount() {
 
 function curveOptions(metrics, dpr) {
   const v = app.view;
-  return JSON.stringify({ x: v.x, logLoss: v.log, metrics, runs: groupCount(), dpr, overlay: v.overlay });
+  return JSON.stringify({
+    x: v.x,
+    logLoss: v.log,
+    metrics,
+    runs: groupCount(),
+    dpr,
+    overlay: v.overlay,
+  });
 }
 
 function updateLandscape() {
   const summary = JSON.parse(app.history.landscapeSummary());
-  const count = { ...gridProgress(app.experiment.runs, app.statuses.terminal), repeats: app.config.repeats };
+  const count = {
+    ...gridProgress(app.experiment.runs, app.statuses.terminal),
+    repeats: app.config.repeats,
+  };
   app.ui.landscape.update(summary, count, app.view.heat);
 }
 
@@ -203,7 +214,11 @@ function currentEstimate() {
 function showEstimate(phase) {
   const est = currentEstimate();
   const runs = app.experiment.runs.length;
-  let text = estimateText(est, { slots: app.slots, runs, measured: app.speed !== null });
+  let text = estimateText(est, {
+    slots: app.slots,
+    runs,
+    measured: app.speed !== null,
+  });
   if (app.budget.held) {
     text = `Large experiment (≈ ${durationText(est.wallSeconds)} of training): it waits for you to press Run.`;
   } else if (app.view.embed && !app.visible && phase !== "idle") {
@@ -215,16 +230,36 @@ function showEstimate(phase) {
   el.dataset.seconds = String(Math.round(est.wallSeconds));
 }
 
-const render = throttledFrame(() => {
+/**
+ * Runs `fn` as a named phase of the page's work: a `performance.measure` ("page:table",
+ * "page:landscape", …) that a PerformanceObserver (the e2e test's, the browser's
+ * profiler) can attribute long tasks to. Cleared with each new experiment.
+ */
+function timed(name, fn) {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    performance.measure(`page:${name}`, { start, end: performance.now() });
+  }
+}
+
+const render = throttledFrame(() => timed("render", renderNow));
+
+function renderNow() {
   const { experiment, ui } = app;
-  // Only the rows whose runs changed (the page's text stays current for every reader;
-  // the stylesheet lets the browser skip painting the table while it is off screen).
-  ui.table.update(app.config.epochs, app.dirty.all ? undefined : app.dirty.runs);
+  // Only the shown rows whose runs changed (the table pages a large experiment).
+  timed("table", () => ui.table.update(app.config.epochs, app.dirty.all ? undefined : app.dirty.runs));
   app.dirty.all = false;
   app.dirty.runs.clear();
   const phase = experiment.phase;
   const runAll = $("run-all");
-  runAll.textContent = { idle: "Run", running: "Pause", paused: "Resume", ended: "Run again" }[phase];
+  runAll.textContent = {
+    idle: "Run",
+    running: "Pause",
+    paused: "Resume",
+    ended: "Run again",
+  }[phase];
   runAll.dataset.phase = phase;
   $("stop-all").disabled = !(phase === "running" || phase === "paused");
   $("reset-all").disabled = experiment.runs.every((r) => r.status === "idle");
@@ -232,9 +267,9 @@ const render = throttledFrame(() => {
   // Only on change: it is a live region, and screen readers announce every write.
   if ($("summary").textContent !== summary) $("summary").textContent = summary;
   showEstimate(phase);
-  ui.controls.setCritical(criticalBatch(app.history));
-  if (app.config.mode === "landscape") updateLandscape();
-});
+  timed("critical", () => ui.controls.setCritical(criticalBatch(app.history)));
+  if (app.config.mode === "landscape") timed("landscape", updateLandscape);
+}
 
 // ---------- work budget and visibility ----------
 
@@ -301,7 +336,10 @@ function watchData() {
       app.nImages = n;
       if (experiment.runs.every((r) => r.status === "idle")) {
         // Same experiment, now with the real training-set size in the plans.
-        applyConfig(app.config, { kText: $("k").value, lrText: $("grid_lr").value });
+        applyConfig(app.config, {
+          kText: $("k").value,
+          lrText: $("grid_lr").value,
+        });
       }
     })
     .catch(() => {}); // shown by the "failed" listener
@@ -338,64 +376,85 @@ function wire() {
     exportPng(app, app.config.mode === "landscape" ? ui.landscapeChart : ui.chart),
   );
 
-  experiment.addEventListener("change", (e) => {
-    const r = e.detail.run;
-    if (r) app.dirty.runs.add(r.index);
-    else app.dirty.all = true;
-    for (const x of r ? [r] : experiment.runs) {
-      if (!x.records.length) app.history.clear(x.index); // restarted or reset
-      app.history.setStatus(x.index, x.status);
-    }
-    if (r && r.ready && !ui.live.hasImages) fetchImages(app, r);
-    if (r && r.index === app.selected && !r.records.length) refreshLive(app);
-    render();
-  });
-  experiment.addEventListener("epoch", (e) => {
-    const { run: r, record } = e.detail;
-    app.history.push(r.index, JSON.stringify(record));
-    app.history.setStatus(r.index, r.status);
-    announce(epochMessage(r, record));
-    const speed = speedOf(record, r.plan?.nTest ?? 0);
-    if (speed) {
-      app.speed = speed;
-      saveSpeed(speed);
-    }
-    if (r.index === app.selected) refreshLive(app);
-    invalidateCharts();
-    render();
-  });
-  experiment.addEventListener("end", (e) => {
-    app.history.setStatus(e.detail.run.index, e.detail.run.status);
-    if (e.detail.run.index === app.selected) refreshLive(app);
-    invalidateCharts();
-    render();
-  });
+  experiment.addEventListener("change", (e) => timed("change", () => onRunChange(e)));
+  experiment.addEventListener("epoch", (e) => timed("epoch", () => onEpoch(e)));
+  experiment.addEventListener("end", (e) => timed("end", () => onRunEnd(e)));
   experiment.addEventListener("done", (e) => announce(doneMessage(e.detail.runs)));
+}
+
+function onRunChange(e) {
+  const { experiment, ui } = app;
+  const r = e.detail.run;
+  if (r) app.dirty.runs.add(r.index);
+  else app.dirty.all = true;
+  for (const x of r ? [r] : experiment.runs) {
+    if (!x.records.length) app.history.clear(x.index); // restarted or reset
+    app.history.setStatus(x.index, x.status);
+  }
+  if (r && r.ready && !ui.live.hasImages) fetchImages(app, r);
+  if (r && r.index === app.selected && !r.records.length) refreshLive(app);
+  render();
+}
+
+function onEpoch(e) {
+  const { run: r, record } = e.detail;
+  app.history.push(r.index, JSON.stringify(record));
+  app.history.setStatus(r.index, r.status);
+  announce(epochMessage(r, record));
+  const speed = speedOf(record, r.plan?.nTest ?? 0);
+  if (speed) {
+    app.speed = speed;
+    saveSpeed(speed);
+  }
+  if (r.index === app.selected) refreshLive(app);
+  invalidateCharts();
+  render();
+}
+
+function onRunEnd(e) {
+  app.history.setStatus(e.detail.run.index, e.detail.run.status);
+  if (e.detail.run.index === app.selected) refreshLive(app);
+  invalidateCharts();
+  render();
 }
 
 function buildViews() {
   const { ui } = app;
   ui.notices = new Notices($("notices"));
   ui.controls = new Controls($("controls"), onControlChange);
-  ui.table = new RunsTable($("runs-body"), {
-    onAction: (action, i) => {
-      const { experiment } = app;
-      const r = experiment.runs[i];
-      if (!r) return;
-      if (action === "stop") experiment.stop(i);
-      else if (action === "reset") experiment.reset(i);
-      else if (r.status === "paused") experiment.resume(i);
-      else if (["running", "loading", "queued"].includes(r.status)) experiment.pause(i);
-      else experiment.start(i);
+  ui.table = new RunsTable(
+    $("runs-body"),
+    {
+      onAction: (action, i) => {
+        const { experiment } = app;
+        const r = experiment.runs[i];
+        if (!r) return;
+        if (action === "stop") experiment.stop(i);
+        else if (action === "reset") experiment.reset(i);
+        else if (r.status === "paused") experiment.resume(i);
+        else if (["running", "loading", "queued"].includes(r.status)) experiment.pause(i);
+        else experiment.start(i);
+      },
+      onSelect: (i) => {
+        app.selected = i;
+        ui.table.select(i);
+        ui.live.clear(`Run ${runLabel(app.experiment.runs[i], app.config)}`);
+        refreshLive(app);
+      },
     },
-    onSelect: (i) => {
-      app.selected = i;
-      ui.table.select(i);
-      ui.live.clear(`Run ${runLabel(app.experiment.runs[i], app.config)}`);
-      refreshLive(app);
+    {
+      nav: $("runs-pager"),
+      range: $("runs-range"),
+      first: $("runs-first"),
+      prev: $("runs-prev"),
+      next: $("runs-next"),
+      last: $("runs-last"),
+      selected: $("runs-to-selected"),
+      running: $("runs-to-running"),
     },
-  });
-  const paintCurves = (metrics) => (canvas, dpr) => app.history.drawChart(canvas, curveOptions(metrics, dpr));
+  );
+  const paintCurves = (metrics) => (canvas, dpr) =>
+    timed("chart", () => app.history.drawChart(canvas, curveOptions(metrics, dpr)));
   ui.chart = new ChartView($("chart"), paintCurves(METRICS), {
     layout: (w) => wasm.chartLayout(w, METRICS.length),
   });
@@ -404,7 +463,8 @@ function buildViews() {
   });
   ui.landscapeChart = new ChartView(
     $("landscape"),
-    (canvas, dpr) => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr })),
+    (canvas, dpr) =>
+      timed("landscape-chart", () => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr }))),
     { layout: (w) => wasm.landscapeLayout(w) },
   );
   ui.landscape = new LandscapePanel({
@@ -416,12 +476,21 @@ function buildViews() {
   ui.landscapeChart.fitHeight = app.view.embed;
   for (const view of [ui.chart, ui.noiseChart, ui.landscapeChart]) {
     view.onError = (err) =>
-      ui.notices.add(`The chart could not be drawn (${err.message}).`, { kind: "error", key: "chart" });
+      ui.notices.add(`The chart could not be drawn (${err.message}).`, {
+        kind: "error",
+        key: "chart",
+      });
   }
-  ui.live = new LiveView({ digits: $("digits"), confusion: $("confusion"), caption: $("live-caption") });
+  ui.live = new LiveView({
+    digits: $("digits"),
+    confusion: $("confusion"),
+    caption: $("live-caption"),
+  });
 }
 
 async function main() {
+  // Marks of the start-up (a test reads them against the navigation's own timing).
+  performance.mark("page:script");
   try {
     await init();
   } catch (err) {
@@ -437,9 +506,15 @@ async function main() {
   app.slots = poolSize();
   app.speed = loadSpeed();
   app.data = new DataSource();
-  app.experiment = new Experiment({ data: app.data, slots: app.slots, terminal: app.statuses.terminal });
+  app.experiment = new Experiment({
+    data: app.data,
+    slots: app.slots,
+    terminal: app.statuses.terminal,
+  });
 
+  performance.mark("page:wasm");
   const state = readQuery(wasm, window.location.search);
+  performance.mark("page:parsed");
   app.config = state.config;
   app.view = state.view;
   if (app.view.embed) document.body.classList.add("embed");
@@ -457,6 +532,7 @@ async function main() {
   watchData();
   watchVisibility();
   maybeAutorun();
+  performance.mark("page:ready");
 }
 
 main();

@@ -9,10 +9,16 @@
 //! The columns depend on the mode; each cell carries data-col (k, seed, batch,
 //! lr, progress, epoch, acc, status) so the e2e test reads them by name.
 //!
-//! Rows are built once per experiment and then only their text changes, so an
-//! update per frame stays cheap with hundreds of runs. Buttons are delegated: each
-//! carries data-action and data-run, and the caller maps them to the pool.
-//! All text goes through textContent.
+//! The table shows at most PAGE_ROWS rows at a time: a larger experiment (a landscape
+//! with repeats has hundreds of runs) is paged, with a pager under the table that says
+//! "Rows 51–100 of 288" and moves by page, or to the page of the selected run or of the
+//! first run still training. Only the shown rows exist in the page: building, updating
+//! and painting stay bounded however many runs there are (a landscape's numbers are in
+//! its own grid table). An experiment that fits one page shows every row, as before.
+//!
+//! Rows are built once per page shown and then only their text changes, so an update
+//! per frame stays cheap. Buttons are delegated: each carries data-action and data-run,
+//! and the caller maps them to the pool. All text goes through textContent.
 
 import { fmt } from "./controls.js";
 
@@ -42,15 +48,57 @@ export function runLabel(run, { repeats } = {}) {
   return repeats > 1 ? `${run.label}, seed ${run.seed}` : run.label;
 }
 
+/** The most rows the table shows at once; more runs are paged. */
+export const PAGE_ROWS = 50;
+
+/**
+ * Page `page` of `total` rows, clamped to the pages there are: its rows `from` (inclusive)
+ * to `to` (exclusive), how many pages there are, and the pager's text.
+ */
+export function pageRange(page, total, size = PAGE_ROWS) {
+  const pages = Math.max(1, Math.ceil(total / size));
+  page = Math.min(pages - 1, Math.max(0, Math.trunc(page) || 0));
+  const from = page && page * size; // (0 × Infinity is NaN)
+  const to = Math.min(total, from + size);
+  const text = pages === 1 ? `${total} rows` : `Rows ${from + 1}–${to} of ${total}`;
+  return { page, pages, from, to, text };
+}
+
+/** The page that holds row `index`. */
+export function pageOf(index, size = PAGE_ROWS) {
+  return Math.floor(Math.max(0, index) / size);
+}
+
 export class RunsTable {
   /**
    * @param {HTMLTableSectionElement} tbody
    * @param {{onAction: (action: string, run: number) => void, onSelect: (run: number) => void}} handlers
+   * @param {{nav: HTMLElement, range: HTMLElement, first: HTMLButtonElement, prev: HTMLButtonElement,
+   *   next: HTMLButtonElement, last: HTMLButtonElement, selected: HTMLButtonElement,
+   *   running: HTMLButtonElement}} [pager]  the pager's elements (none: every row is shown)
    */
-  constructor(tbody, handlers) {
+  constructor(tbody, handlers, pager) {
     this.tbody = tbody;
     this.thead = tbody.parentElement.tHead;
-    this.rows = [];
+    this.pager = pager;
+    this.size = pager ? PAGE_ROWS : Infinity; // rows per page
+    this.rows = []; // the shown rows only
+    this.runs = [];
+    this.page = 0;
+    this.selected = 0;
+    this.epochs = 1;
+    if (pager) {
+      const go = (el, page) => el.addEventListener("click", () => this.show(page()));
+      go(pager.first, () => 0);
+      go(pager.prev, () => this.page - 1);
+      go(pager.next, () => this.page + 1);
+      go(pager.last, () => this.pages() - 1);
+      go(pager.selected, () => this.pageOf(this.selected));
+      go(pager.running, () => {
+        const r = this.runs.find((run) => ["running", "loading"].includes(run.status));
+        return r ? this.pageOf(r.index) : this.page;
+      });
+    }
     tbody.addEventListener("click", (e) => {
       const btn = e.target.closest("button[data-action]");
       if (btn) handlers.onAction(btn.dataset.action, Number(btn.dataset.run));
@@ -113,83 +161,126 @@ export class RunsTable {
       head.append(th);
     }
     this.thead.replaceChildren(head);
-
-    this.rows = runs.map((run) => {
-      const name = runLabel(run, ctx);
-      const tr = document.createElement("tr");
-      tr.dataset.run = String(run.index);
-      if (!landscape && run.repeat > 0) tr.classList.add("repeat-row");
-      const cells = {};
-      for (const [key, , cls] of cols) {
-        const el = document.createElement(key === rowHeader ? "th" : "td");
-        if (key === rowHeader) el.scope = "row";
-        el.dataset.col = key;
-        if (cls) el.className = cls;
-        cells[key] = el;
-      }
-
-      const radio = document.createElement("input");
-      radio.type = "radio";
-      radio.name = "live-run";
-      radio.value = String(run.index);
-      radio.id = `live-run-${run.index}`;
-      radio.setAttribute("aria-label", `Show the digits of run ${name}`);
-      const swatch = document.createElement("label");
-      swatch.className = "swatch";
-      swatch.htmlFor = radio.id;
-      swatch.style.setProperty("--c", color(run));
-      swatch.setAttribute("aria-hidden", "true");
-      cells.pick.className = "pick";
-      cells.pick.append(radio, swatch);
-
-      if (cells.k) cells.k.textContent = String(run.k);
-      if (cells.seed) cells.seed.textContent = String(run.seed);
-      const progress = document.createElement("progress");
-      progress.max = 1;
-      progress.value = 0;
-      progress.setAttribute("aria-label", `Progress of run ${name}`);
-      cells.progress.append(progress);
-      const badge = document.createElement("span");
-      badge.className = "badge";
-      cells.status.append(badge);
-      const button = (action, label, text) => {
-        const b = document.createElement("button");
-        b.type = "button";
-        b.className = `icon-btn ${action}`;
-        b.dataset.action = action;
-        b.dataset.run = String(run.index);
-        b.setAttribute("aria-label", `${label} run ${name}`);
-        b.title = `${label} this run`;
-        b.textContent = text;
-        return b;
-      };
-      const toggle = button("toggle", "Start", "▶");
-      const stop = button("stop", "Stop", "■");
-      const reset = button("reset", "Reset", "↺");
-      cells.actions.append(toggle, stop, reset);
-
-      tr.append(...cols.map(([key]) => cells[key]));
-      return {
-        run,
-        name,
-        tr,
-        radio,
-        batch: cells.batch,
-        lr: cells.lr,
-        progress,
-        epoch: cells.epoch,
-        acc: cells.acc,
-        badge,
-        toggle,
-        stop,
-        reset,
-        cache: {},
-      };
-    });
-    this.tbody.replaceChildren(...this.rows.map((r) => r.tr));
+    this.runs = runs;
+    this.color = color;
+    this.ctx = ctx;
+    this.cols = cols;
+    this.rowHeader = rowHeader;
+    this.show(0, true);
   }
 
+  /** How many pages the runs fill. */
+  pages() {
+    return pageRange(0, this.runs.length, this.size).pages;
+  }
+
+  /** The page that holds run `index`. */
+  pageOf(index) {
+    return pageOf(index, this.size);
+  }
+
+  /** Shows page `page` (clamped): its rows are built, filled and the pager updated. */
+  show(page, force = false) {
+    const range = pageRange(page, this.runs.length, this.size);
+    if (range.page === this.page && !force) return;
+    const start = performance.now();
+    this.page = range.page;
+    this.rows = this.runs.slice(range.from, range.to).map((run) => this.makeRow(run));
+    this.tbody.replaceChildren(...this.rows.map((r) => r.tr));
+    for (const r of this.rows) {
+      r.radio.checked = r.run.index === this.selected;
+      r.tr.classList.toggle("selected", r.run.index === this.selected);
+    }
+    if (!force) this.update(this.epochs);
+    const p = this.pager;
+    if (p) {
+      p.nav.hidden = range.pages === 1;
+      p.range.textContent = range.text;
+      p.first.disabled = p.prev.disabled = range.page === 0;
+      p.next.disabled = p.last.disabled = range.page === range.pages - 1;
+    }
+    performance.measure("page:table-page", { start, end: performance.now() });
+  }
+
+  /** One row of the table, for `run`. */
+  makeRow(run) {
+    const { cols, rowHeader, ctx, color } = this;
+    const landscape = ctx.mode === "landscape";
+    const name = runLabel(run, ctx);
+    const tr = document.createElement("tr");
+    tr.dataset.run = String(run.index);
+    if (!landscape && run.repeat > 0) tr.classList.add("repeat-row");
+    const cells = {};
+    for (const [key, , cls] of cols) {
+      const el = document.createElement(key === rowHeader ? "th" : "td");
+      if (key === rowHeader) el.scope = "row";
+      el.dataset.col = key;
+      if (cls) el.className = cls;
+      cells[key] = el;
+    }
+
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "live-run";
+    radio.value = String(run.index);
+    radio.id = `live-run-${run.index}`;
+    radio.setAttribute("aria-label", `Show the digits of run ${name}`);
+    const swatch = document.createElement("label");
+    swatch.className = "swatch";
+    swatch.htmlFor = radio.id;
+    swatch.style.setProperty("--c", color(run));
+    swatch.setAttribute("aria-hidden", "true");
+    cells.pick.className = "pick";
+    cells.pick.append(radio, swatch);
+
+    if (cells.k) cells.k.textContent = String(run.k);
+    if (cells.seed) cells.seed.textContent = String(run.seed);
+    const progress = document.createElement("progress");
+    progress.max = 1;
+    progress.value = 0;
+    progress.setAttribute("aria-label", `Progress of run ${name}`);
+    cells.progress.append(progress);
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    cells.status.append(badge);
+    const button = (action, label, text) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = `icon-btn ${action}`;
+      b.dataset.action = action;
+      b.dataset.run = String(run.index);
+      b.setAttribute("aria-label", `${label} run ${name}`);
+      b.title = `${label} this run`;
+      b.textContent = text;
+      return b;
+    };
+    const toggle = button("toggle", "Start", "▶");
+    const stop = button("stop", "Stop", "■");
+    const reset = button("reset", "Reset", "↺");
+    cells.actions.append(toggle, stop, reset);
+
+    tr.append(...cols.map(([key]) => cells[key]));
+    return {
+      run,
+      name,
+      tr,
+      radio,
+      batch: cells.batch,
+      lr: cells.lr,
+      progress,
+      epoch: cells.epoch,
+      acc: cells.acc,
+      badge,
+      toggle,
+      stop,
+      reset,
+      cache: {},
+    };
+  }
+
+  /** Marks run `index` as the one whose digits are shown (its page is not changed). */
   select(index) {
+    this.selected = index;
     for (const r of this.rows) {
       r.radio.checked = r.run.index === index;
       r.tr.classList.toggle("selected", r.run.index === index);
@@ -197,15 +288,17 @@ export class RunsTable {
   }
 
   /**
-   * Refreshes the rows' text from their runs: every row, or only `which` (run indices
-   * that changed since the last update). Only what differs from the row's last state is
-   * written: with hundreds of rows, writing an unchanged attribute still makes the
-   * browser restyle and repaint the table.
+   * Refreshes the shown rows' text from their runs: every shown row, or only those of
+   * `which` (run indices that changed since the last update). Only what differs from the
+   * row's last state is written: writing an unchanged attribute still makes the browser
+   * restyle and repaint the table.
    * @param {number} epochs  the experiment's epoch count
    * @param {Iterable<number>} [which]
    */
   update(epochs, which) {
-    const rows = which ? [...which].map((i) => this.rows[i]).filter(Boolean) : this.rows;
+    this.epochs = epochs;
+    const from = this.page && this.page * this.size;
+    const rows = which ? [...which].map((i) => this.rows[i - from]).filter(Boolean) : this.rows;
     for (const row of rows) {
       const { run } = row;
       const last = run.records[run.records.length - 1];

@@ -833,17 +833,45 @@ test(
     // The static server refuses a 1 MB request line, as most would; the browser does not,
     // so the page itself is answered here and everything else by the server.
     const html = await readFile(path.join(site.site, "index.html"), "utf8");
-    await page.route(/\/\?z&/, (route) => route.fulfill({ status: 200, contentType: "text/html", body: html }));
+    // Once answered, the route is removed: the page's other requests go to the server
+    // without the test driver's interception.
+    const junkRoute = /\/\?z&/;
+    await page.route(junkRoute, async (route) => {
+      await route.fulfill({ status: 200, contentType: "text/html", body: html });
+      await page.unroute(junkRoute);
+    });
     const t0 = Date.now();
     await open(page, `?${junk}k=1,2&${"y".repeat(100_000)}=1`);
-    // Two figures: from the test's goto (navigating to a 1 MB address is itself slow in
-    // the browser and the test driver), and the page's own DOMContentLoaded.
-    const loaded = await page.evaluate(() =>
-      Math.round(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd),
-    );
-    console.log(
-      `# 1 MB junk link: runs table ready ${Date.now() - t0} ms after goto; DOMContentLoaded at ${loaded} ms`,
-    );
+    // Where the time goes, in ms from the navigation's start: the browser's own part (the
+    // request and the response, DOMContentLoaded) and the page's marks (its script starts,
+    // the wasm is ready, the link is parsed, the page is built: table, notices, controls).
+    const timing = () => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const mark = (name) => performance.getEntriesByName(name, "mark")[0]?.startTime;
+      const r = (x) => (x === undefined ? null : Math.round(x));
+      return {
+        requestStart: r(nav.requestStart),
+        responseEnd: r(nav.responseEnd),
+        domContentLoaded: r(nav.domContentLoadedEventEnd),
+        script: r(mark("page:script")),
+        wasm: r(mark("page:wasm")),
+        parsed: r(mark("page:parsed")),
+        ready: r(mark("page:ready")),
+      };
+    };
+    const t = await page.evaluate(timing);
+    const gotoMs = Date.now() - t0;
+    for (const k of ["script", "wasm", "parsed", "ready"]) assert.ok(t[k] !== null, `no page:${k} mark`);
+    // The same page from a short link, for comparison.
+    const plain = await open(await newPage(), "?k=1,2");
+    const p = await plain.evaluate(timing);
+    await plain.close();
+    const part = (x) =>
+      `browser to script start ${x.script} ms, wasm ${x.wasm - x.script} ms, ` +
+      `parse ${x.parsed - x.wasm} ms, parse to ready ${x.ready - x.parsed} ms`;
+    console.log(`# 1 MB junk link: runs table ready ${gotoMs} ms after the test's goto; ${JSON.stringify(t)}`);
+    console.log(`# 1 MB junk link: ${part(t)}`);
+    console.log(`# short link:     ${part(p)}`);
     const notices = await page.$$eval("#notices .notice", (els) => els.map((e) => e.textContent));
     assert.ok(notices.length <= 6, `${notices.length} notices`);
     assert.match(notices.at(-1), /and [\d,]+ more problems/);
@@ -860,26 +888,74 @@ test(
 
 test("the largest landscape, with repeats: the main thread stays free", { timeout: 900_000 }, async () => {
   // 12 × 12 cells × 2 seeds = 288 short runs. Long tasks (> 50 ms) on the main thread are
-  // measured with a PerformanceObserver and printed (a figure, not a timed assertion).
+  // measured with a PerformanceObserver and printed (a figure, not a timed assertion), with
+  // the page's own phases (its performance.measure entries) and what overlapped any task
+  // over 100 ms.
   const repeats = Number(process.env.LONGTASK_REPEATS || 2);
   const page = await newPage();
   await page.addInitScript(() => {
     window.__long = [];
+    window.__longAt = [];
+    window.__slow = [];
+    window.__phases = {};
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__long.push(e.duration);
+      for (const e of list.getEntries()) window.__longAt.push([Math.round(e.startTime), Math.round(e.duration)]);
     }).observe({ type: "longtask", buffered: true });
+    // The page's own phases (performance.measure "page:…"): count, total and longest.
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.name.startsWith("page:")) continue;
+        const p = (window.__phases[e.name.slice(5)] ??= { n: 0, ms: 0, max: 0 });
+        p.n++;
+        p.ms += e.duration;
+        p.max = Math.max(p.max, e.duration);
+        if (e.duration > 10) window.__slow.push([e.name.slice(5), Math.round(e.startTime), Math.round(e.duration)]);
+      }
+    }).observe({ type: "measure" });
   });
   await open(page, `?mode=landscape&grid_b=1-2048*2&grid_lr=0.0001:10:12&repeats=${repeats}&epochs=1&train=100`);
   const runs = 144 * repeats;
-  assert.equal((await rows(page)).length, runs);
+  // The runs table pages them: the first 50 rows, and a pager that says how many there are.
+  assert.equal((await rows(page)).length, 50);
+  assert.equal(await page.textContent("#runs-range"), `Rows 1–50 of ${runs}`);
+  await page.click("#runs-last");
+  const lastRows = await rows(page);
+  assert.equal(lastRows.length, runs - 50 * Math.floor((runs - 1) / 50));
+  assert.equal(
+    await page.textContent("#runs-range"),
+    `Rows ${50 * Math.floor((runs - 1) / 50) + 1}–${runs} of ${runs}`,
+  );
+  assert.equal(await page.getAttribute("#runs-body tr:last-child", "data-run"), String(runs - 1));
+  await page.click("#runs-first");
   await page.waitForTimeout(1000);
   const t0 = await page.evaluate(() => {
     window.__long.length = 0;
+    window.__phases = {};
     return performance.now();
   });
   await page.click("#run-all");
+  // While it trains, "Training now" shows the page of a run in training (from the last
+  // page, whose runs are all still queued).
+  await page.waitForFunction(() => / training/.test(document.getElementById("summary").textContent));
+  await page.click("#runs-last");
+  await page.click("#runs-to-running");
+  const moving = await rows(page);
+  assert.ok(
+    moving.some((r) => r.status !== "queued"),
+    `"Training now" showed only queued runs: ${await page.textContent("#runs-range")}`,
+  );
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 880_000, polling: 1000 });
-  const { t1, long } = await page.evaluate(() => ({ t1: performance.now(), long: window.__long }));
+  const { t1, long, phases } = await page.evaluate(() => ({
+    t1: performance.now(),
+    long: window.__long,
+    phases: window.__phases,
+  }));
+  const { longAt, slow } = await page.evaluate(() => ({ longAt: window.__longAt, slow: window.__slow }));
+  for (const [at, ms] of longAt.filter(([s, ms]) => s >= t0 && ms > 100)) {
+    const inside = slow.filter(([, s, d]) => s < at + ms && s + d > at);
+    console.log(`# long task of ${ms} ms at ${at}: ${JSON.stringify(inside)} (t0 ${Math.round(t0)})`);
+  }
   const wall = t1 - t0;
   const total = long.reduce((a, b) => a + b, 0);
   const longest = Math.max(0, ...long);
@@ -891,8 +967,19 @@ test("the largest landscape, with repeats: the main thread stays free", { timeou
     totalMs: Math.round(total),
     shareOfWall: +(total / wall).toFixed(4),
   };
+  for (const p of Object.values(phases)) {
+    p.ms = Math.round(p.ms);
+    p.max = Math.round(p.max);
+  }
   console.log(`# main-thread long tasks: ${JSON.stringify(figures)}`);
-  await writeFile(path.join(OUT, "longtasks.json"), JSON.stringify(figures, null, 2));
+  console.log(`# page phases (count, total ms, longest ms): ${JSON.stringify(phases)}`);
+  await writeFile(path.join(OUT, "longtasks.json"), JSON.stringify({ ...figures, phases }, null, 2));
+  // Issue 9's bounds, asserted only on request (LONGTASK_ASSERT=1): on a machine shared with
+  // other work the browser's own tasks stretch, so by default this is a figure, not a test.
+  if (process.env.LONGTASK_ASSERT === "1") {
+    assert.ok(longest <= 100, `a main-thread task of ${Math.round(longest)} ms`);
+    assert.ok(total / wall < 0.02, `long tasks took ${(100 * (total / wall)).toFixed(1)} % of the run`);
+  }
   const done = await page.evaluate(() => window.__done[0].runs);
   assert.equal(done.length, runs);
   assert.ok(

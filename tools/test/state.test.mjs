@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readQuery, writeQuery, presetConfigs, matchPreset, PAGE_KEYS } from "../../www/state.js";
+import { readQuery, writeQuery, presetConfigs, matchPreset, pickParams, PAGE_KEYS } from "../../www/state.js";
 import { PRESETS } from "../../www/presets.js";
 
 /** A parser that records what it was asked and answers a config made of the query's pairs. */
@@ -71,4 +71,35 @@ test("a page key given twice: the last one wins, as for the experiment's keys", 
   assert.equal(s.view.log, true);
   assert.equal(s.view.heat, "accuracy");
   assert.deepEqual(s.errors, []);
+});
+
+test("the page keys picked from a link answer as URLSearchParams of the whole link would", () => {
+  const keys = [...PAGE_KEYS, "k"];
+  const queries = [
+    "x=steps&log=1&x=time&k=1,2",
+    "%78=samples&l%6Fg=on&k=%31-3&kk=9&+x=1&x+=2",
+    "x&log&=1&&&embed=&heat=loss%20&heat=accuracy",
+    "z&z&%zz=1&x%=1&x=%E0%A4%A&preset=a+b&%70reset=c",
+    "autorun=1&autorun=0&overlay=%GG&k",
+  ];
+  for (const q of queries) {
+    const all = new URLSearchParams(q);
+    const picked = pickParams(q, keys);
+    for (const key of keys) {
+      assert.deepEqual(picked.getAll(key), all.getAll(key), `${key} in ${q}`);
+      assert.equal(picked.has(key), all.has(key), `${key} in ${q}`);
+    }
+  }
+});
+
+test("a link of half a million junk pairs is not built into pairs", () => {
+  const q = `${"z&".repeat(500_000)}x=steps&${"y".repeat(100_000)}=1&k=3`;
+  const picked = pickParams(q, [...PAGE_KEYS, "k"]);
+  assert.deepEqual(
+    [...picked],
+    [
+      ["x", "steps"],
+      ["k", "3"],
+    ],
+  );
 });
