@@ -16,12 +16,13 @@
 //! seconds; the size caps themselves are covered by `gunzip_if_needed_max` with small
 //! limits. Seeds are fixed, so a failure names a case that reproduces.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+mod common;
+
+use common::Gen;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use lr_batch_playground::config::Config;
@@ -31,45 +32,13 @@ use lr_batch_playground::train::Trainer;
 // ---------------------------------------------------------------------------------------
 // Allocation counting
 
-struct Counting;
-
-thread_local! {
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-    static TOTAL: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note(size: usize) {
-    let _ = LARGEST.try_with(|c| c.set(c.get().max(size)));
-    let _ = TOTAL.try_with(|c| c.set(c.get().saturating_add(size)));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: common::Counting = common::Counting;
 
 /// Runs `f`; returns its result, the largest single allocation and the total allocated.
 fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
-    LARGEST.with(|c| c.set(0));
-    TOTAL.with(|c| c.set(0));
-    let r = f();
-    (r, LARGEST.with(|c| c.get()), TOTAL.with(|c| c.get()))
+    let (r, a) = common::allocations(f);
+    (r, a.largest, a.total)
 }
 
 /// The inflater's fixed working buffer (64 KiB), allocated for any gzip input.
@@ -78,29 +47,11 @@ const CHUNK: usize = 64 * 1024;
 // ---------------------------------------------------------------------------------------
 // Deterministic generation
 
-/// SplitMix64: a tiny fixed-seed generator, so the suite needs no RNG crate.
-struct Gen(u64);
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
     /// Between `min` and `min + spread - 1` random bytes.
     fn some_bytes(&mut self, min: usize, spread: usize) -> Vec<u8> {
         let n = min + self.below(spread);
         self.bytes(n)
-    }
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
     }
 }
 

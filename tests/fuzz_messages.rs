@@ -15,10 +15,11 @@
 //! allocator (largest single allocation and total, which also bound the work; no clock).
 //! A failure names its seed; `FUZZ_SHOW=<seed>` prints that case's input.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod common;
+
+use common::Gen;
 use lr_batch_playground::config::{Config, Mode, PARAMS};
 use lr_batch_playground::landscape::{steps_to_target, Landscape};
 use lr_batch_playground::metrics::{csv_header, to_csv_string, EpochRecord, RunResult, Status};
@@ -30,71 +31,18 @@ use serde_json::{json, Value};
 // ---------------------------------------------------------------------------------------
 // Allocation counting (per thread: tests run in parallel)
 
-struct Counting;
-
-thread_local! {
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-    static TOTAL: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note(size: usize) {
-    let _ = LARGEST.try_with(|c| c.set(c.get().max(size)));
-    let _ = TOTAL.try_with(|c| c.set(c.get().saturating_add(size)));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: common::Counting = common::Counting;
 
 /// Runs `f` (panics caught); returns its result, the largest single allocation and the
 /// total allocated.
 fn measured<T>(f: impl FnOnce() -> T) -> (std::thread::Result<T>, usize, usize) {
-    LARGEST.with(|c| c.set(0));
-    TOTAL.with(|c| c.set(0));
-    let r = catch_unwind(AssertUnwindSafe(f));
-    (r, LARGEST.with(|c| c.get()), TOTAL.with(|c| c.get()))
+    let (r, a) = common::allocations(|| catch_unwind(AssertUnwindSafe(f)));
+    (r, a.largest, a.total)
 }
 
 // ---------------------------------------------------------------------------------------
 // Deterministic generation
-
-/// SplitMix64 with fixed seeds.
-struct Gen(u64);
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Values a URL or a control might give each parameter, good and bad.
 const TEXT_VALUES: &[&str] = &[

@@ -4,27 +4,14 @@
 //! whatever the input's size; the canonical query parses strictly to the same config
 //! and writes back to the same text (round trips exact).
 
+mod common;
+
+use common::Gen;
 use lr_batch_playground::config::{
     Config, Range, MAX_KEY_CHARS, MAX_MESSAGE_CHARS, MAX_QUERY_ERRORS, MAX_VALUE_CHARS, PARAMS,
 };
 
-/// SplitMix64: a tiny seeded generator, so every run tests the same inputs.
-struct Gen(u64);
-
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
     fn float(&mut self) -> f64 {
         let m = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
         let e = self.below(40) as i32 - 20;

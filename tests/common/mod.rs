@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (`mod common;` in each test file that needs
-//! them): one uniform sampler, one counting allocator, one reader of the MNIST files, and
-//! (in `synthetic.rs`) small IDX files built in memory.
+//! them): one uniform sampler, one fixed-seed generator for the fuzz suites, one counting
+//! allocator, one reader of the MNIST files, and (in `synthetic.rs`) small IDX files built in
+//! memory.
 //!
 //! The allocator only counts when a test file registers it as its global allocator:
 //!
@@ -102,4 +103,34 @@ pub fn allocations<T>(f: impl FnOnce() -> T) -> (T, Allocated) {
         total: TOTAL.with(Cell::get),
     };
     (r, a)
+}
+
+/// SplitMix64: the fuzz suites' tiny fixed-seed generator, so every run tests the same
+/// inputs. A suite adds the draws only it needs in its own `impl Gen` block.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// A whole number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    /// True once in `one_in` draws, on average.
+    pub fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+    /// One of `items` (not empty).
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
 }
