@@ -5,14 +5,19 @@
 // `startSite(extra)` copies dist/ (built by `make dist`) to a temp dir, adds `extra`
 // files (name → contents, e.g. a host page that embeds the playground), serves it with
 // tools/serve.mjs on 127.0.0.1 and answers `{origin, site, close}`; it throws with a
-// clear message when dist/ is missing. Nothing here starts a browser (tools/browser.mjs
-// does) or knows what a test checks.
+// clear message when dist/ is missing. `useSite(extra, contextOptions)` registers the
+// before/after hooks that a test file needs around that: the site, a Chromium (from
+// tools/browser.mjs) and one context, plus `newPage` (watched, announcements collected in
+// `window.__epochs` / `window.__done`) and `open` (a page of the site, once its runs table
+// is built). Nothing here knows what a test checks.
 
+import { before, after } from "node:test";
 import { mkdtemp, cp, writeFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../serve.mjs";
+import { launchChromium } from "../browser.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const DIST = path.join(ROOT, "dist");
@@ -56,4 +61,43 @@ export function watch(page, origin, seen) {
     d.dismiss();
   });
   return page;
+}
+
+/**
+ * The site, a browser and a context for one test file, started before its tests and
+ * closed after them. Answers `{origin, site, browser, context, foreign, problems, newPage,
+ * open}`; the first four are set once the hooks have run.
+ */
+export function useSite(extra = {}, contextOptions = {}) {
+  const h = { origin: "", site: null, browser: null, context: null, foreign: [], problems: [] };
+  before(async () => {
+    h.site = await startSite(extra);
+    h.origin = h.site.origin;
+    h.browser = await launchChromium();
+    h.context = await h.browser.newContext(contextOptions);
+  });
+  after(async () => {
+    await h.context?.close();
+    await h.browser?.close();
+    await h.site?.close();
+  });
+  /** A watched page whose announcements are collected from the start. */
+  h.newPage = async (viewport = { width: 1280, height: 900 }) => {
+    const page = watch(await h.context.newPage(), h.origin, h);
+    await page.setViewportSize(viewport);
+    await page.addInitScript(() => {
+      window.__epochs = [];
+      window.__done = [];
+      document.addEventListener("lr-batch-playground:epoch", (e) => window.__epochs.push(e.detail));
+      document.addEventListener("lr-batch-playground:done", (e) => window.__done.push(e.detail));
+    });
+    return page;
+  };
+  /** Opens a page of the site and waits until the runs table is built (wasm loaded). */
+  h.open = async (page, query = "") => {
+    await page.goto(`${h.origin}/${query}`);
+    await page.waitForSelector("#runs-body tr", { timeout: 30_000 });
+    return page;
+  };
+  return h;
 }
