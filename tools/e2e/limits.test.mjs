@@ -33,7 +33,7 @@ let site;
 let origin;
 
 before(async () => {
-  ({ site, origin } = h);
+  ({ site, origin } = await h.ready);
   await mkdir(OUT, { recursive: true });
 });
 

@@ -143,7 +143,7 @@ async function assertNotBlank(png, what) {
 }
 
 before(async () => {
-  ({ origin, context } = h);
+  ({ origin, context } = await h.ready);
   await mkdir(OUT, { recursive: true });
 });
 

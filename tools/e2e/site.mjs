@@ -66,15 +66,26 @@ export function watch(page, origin, seen) {
 /**
  * The site, a browser and a context for one test file, started before its tests and
  * closed after them. Answers `{origin, site, browser, context, foreign, problems, newPage,
- * open}`; the first four are set once the hooks have run.
+ * open, ready}`; the first four are set once `ready` has settled.
  */
 export function useSite(extra = {}, contextOptions = {}) {
   const h = { origin: "", site: null, browser: null, context: null, foreign: [], problems: [] };
+  // `ready` settles once the site and the browser are up: a test file's own `before`
+  // awaits it rather than counting on the order in which hooks run.
+  let started;
+  h.ready = new Promise((resolve, reject) => (started = { resolve, reject }));
+  h.ready.catch(() => {}); // reported by the hook below, not as an unhandled rejection
   before(async () => {
-    h.site = await startSite(extra);
-    h.origin = h.site.origin;
-    h.browser = await launchChromium();
-    h.context = await h.browser.newContext(contextOptions);
+    try {
+      h.site = await startSite(extra);
+      h.origin = h.site.origin;
+      h.browser = await launchChromium();
+      h.context = await h.browser.newContext(contextOptions);
+      started.resolve(h);
+    } catch (err) {
+      started.reject(err);
+      throw err;
+    }
   });
   after(async () => {
     await h.context?.close();
