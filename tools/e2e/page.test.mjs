@@ -389,8 +389,11 @@ test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
   await page.click(toggle); // pause
   await status(0, "paused");
   assert.equal(await page.getAttribute(toggle, "aria-label"), "Resume run k = 1");
+  // The table repaints at most every few hundred ms, and the worker's last progress before
+  // the pause may land after the badge: let the display settle, then watch it stand still.
+  await page.waitForTimeout(1000);
   const step = await page.$eval("#runs-body tr progress", (p) => p.value);
-  await page.waitForTimeout(500);
+  await page.waitForTimeout(1000);
   assert.equal(await page.$eval("#runs-body tr progress", (p) => p.value), step, "a paused run moved on");
   assert.equal(await page.textContent("#run-all"), "Resume"); // the experiment-wide button follows
   await page.click(toggle); // resume

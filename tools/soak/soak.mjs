@@ -189,8 +189,14 @@ async function chooseLandscape(page) {
 /** Clicks a button if the page offers it now (a short run may end before a stop). */
 async function clickIfEnabled(page, id) {
   if (!(await page.isEnabled(`#${id}`))) return false;
-  await page.click(`#${id}`);
-  return true;
+  try {
+    await page.click(`#${id}`, { timeout: 3000 });
+    return true;
+  } catch (err) {
+    // The run ended between the look and the click, and the page disabled the button.
+    if (!(await page.isEnabled(`#${id}`))) return false;
+    throw err;
+  }
 }
 
 /** Longer runs for the experiments interrupted on purpose, so they are caught mid-run. */
