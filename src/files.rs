@@ -5,7 +5,8 @@
 //!
 //! A folder holds `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`, each gzipped
 //! (`.gz`, preferred) or raw, as `make data` writes them and as the official MNIST
-//! files come. Every file's size is checked against the largest an MNIST file can be
+//! files come; with `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte` beside them
+//! (the official test files) the dataset has its own test split ([`load_set`]). Every file's size is checked against the largest an MNIST file can be
 //! before it is read, and at most that many bytes are read, so a wrong path to a huge
 //! file fails with a message naming it instead of filling the memory. Parsing and its
 //! bounds are `data::idx`'s.
@@ -13,12 +14,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::data::{self, Mnist, MAX_IMAGES_FILE_BYTES, MAX_LABELS_FILE_BYTES};
+use crate::data::{self, DataFile, Loaded, Mnist, MAX_IMAGES_FILE_BYTES, MAX_LABELS_FILE_BYTES};
 
 /// The images file's name without `.gz`.
 pub const IMAGES: &str = "train-images-idx3-ubyte";
 /// The labels file's name without `.gz`.
 pub const LABELS: &str = "train-labels-idx1-ubyte";
+/// The official test files' names without `.gz`.
+pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
+pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 /// Where `make data` writes the MNIST subset, relative to the crate root.
 pub const SUBSET_DIR: &str = "data/mnist";
 
@@ -81,6 +85,42 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
 pub fn load_dir(dir: &Path) -> Result<Mnist, String> {
     let (images, labels) = read_dir(dir)?;
     data::load_mnist(&images, &labels).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// The dataset in `dir`: its training pair, and its `t10k-*` test pair when both test
+/// files are there. Files are named by their paths in errors.
+pub fn load_set(dir: &Path) -> Result<Loaded, String> {
+    let mut stems = vec![
+        (IMAGES, MAX_IMAGES_FILE_BYTES),
+        (LABELS, MAX_LABELS_FILE_BYTES),
+    ];
+    let test = [
+        (TEST_IMAGES, MAX_IMAGES_FILE_BYTES),
+        (TEST_LABELS, MAX_LABELS_FILE_BYTES),
+    ];
+    match test.map(|(stem, _)| find(dir, stem).is_some()) {
+        [true, true] => stems.extend(test),
+        [false, false] => {}
+        _ => {
+            return Err(format!(
+                "{}: only one of {TEST_IMAGES}[.gz] and {TEST_LABELS}[.gz] is there; a test \
+                 split needs both",
+                dir.display()
+            ))
+        }
+    }
+    let mut read = Vec::new();
+    for (stem, raw) in stems {
+        let path =
+            find(dir, stem).ok_or_else(|| format!("{}: no {stem}[.gz] there", dir.display()))?;
+        let bytes = read_bounded(&path, file_limit(raw))?;
+        read.push((path.display().to_string(), bytes));
+    }
+    let files: Vec<DataFile<'_>> = read
+        .iter()
+        .map(|(name, bytes)| DataFile { name, bytes })
+        .collect();
+    data::load_files(&files).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@
 //!   row · columns + column of the cell.
 //! - **Seeds**: repeat r trains (init, dropout, noise probes) with seed + r, and
 //!   shuffles with seed + r (`order=vary`) or the base seed (`order=same`).
-//! - **Data sizes**: of a training file of N images, round(N / 5) are the test set
-//!   (`data::test_size`), the rest are available for training, of which the config's
-//!   `train` are used. `b0 = 0` means "full": the batch is the whole training set
+//! - **Data sizes**: from the dataset's shape (`data::DataShape`): of one file of N
+//!   images, round(N / 5) are the test set (`data::test_size`) and the rest are available
+//!   for training; a dataset with its own test file (the official MNIST) uses both files
+//!   as given. Of the training images, the config's `train` are used. `b0 = 0` means "full": the batch is the whole training set
 //!   (`schedule::RunPlan`).
 //!
 //! Pure: no data, no clock.
@@ -23,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{fmt_f64, Config, Mode, Order, Rule};
+use crate::data::DataShape;
 use crate::schedule::RunPlan;
 
 /// One run of an experiment: its single-k config, which repeat, its group and seeds.
@@ -129,18 +131,18 @@ pub struct DataSizes {
     pub test: usize,
 }
 
-/// The data sizes of `cfg` on a training file of `images` samples; an error when the
-/// file gives no training or no test samples.
-pub fn data_sizes(cfg: &Config, images: usize) -> Result<DataSizes, String> {
-    let test = crate::data::test_size(images);
-    let train_avail = images - test;
+/// The data sizes of `cfg` on a dataset of this shape; an error when it gives no
+/// training or no test samples.
+pub fn data_sizes(cfg: &Config, shape: DataShape) -> Result<DataSizes, String> {
+    let (train_avail, test) = shape.train_test();
     if train_avail == 0 || test == 0 {
         return Err(format!(
-            "{images} images give {train_avail} training and {test} test samples; at least 1 of each is needed"
+            "{} images give {train_avail} training and {test} test samples; at least 1 of each is needed",
+            shape.images + shape.test_images.unwrap_or(0)
         ));
     }
     Ok(DataSizes {
-        images,
+        images: shape.images,
         train_avail,
         train: cfg.train.min(train_avail),
         test,
@@ -171,9 +173,9 @@ pub struct PlannedRun {
     pub config: Config,
 }
 
-/// Every run of `cfg` with its plan, on a training file of `images` samples.
-pub fn plan_runs(cfg: &Config, images: usize) -> Result<Vec<PlannedRun>, String> {
-    let sizes = data_sizes(cfg, images)?;
+/// Every run of `cfg` with its plan, on a dataset of this shape.
+pub fn plan_runs(cfg: &Config, shape: DataShape) -> Result<Vec<PlannedRun>, String> {
+    let sizes = data_sizes(cfg, shape)?;
     let group_count = cfg.group_count();
     Ok(cfg
         .runs()
@@ -246,21 +248,24 @@ mod tests {
     #[test]
     fn plans_know_the_data_sizes() {
         let c = Config::from_query("k=1,4,64&train=256&lr0=0.01&b0=full&epochs=3").unwrap();
-        let e = plan_runs(&c, 1).unwrap_err();
+        let e = plan_runs(&c, DataShape::single(1)).unwrap_err();
         assert!(e.contains("0 test"), "{e}");
-        let p = plan_runs(&c, 10_000).unwrap();
+        let p = plan_runs(&c, DataShape::SUBSET).unwrap();
         assert_eq!((p[0].train_size, p[0].test_size), (256, 2000));
         // b0 = full: the batch is the whole (used) training set, one step per epoch.
         assert!(p
             .iter()
             .all(|r| r.batch == 256 && r.steps_per_epoch == 1 && r.total_steps == 3));
         let c = Config::from_query("k=1,4,64&train=9000").unwrap();
-        let p = plan_runs(&c, 10_000).unwrap();
+        let p = plan_runs(&c, DataShape::SUBSET).unwrap();
         assert_eq!((p[2].train_size, p[2].batch, p[2].k_eff), (8000, 512, 64.0));
         assert_eq!(p[1].steps_per_epoch, 250);
         assert_eq!(p[1].total_steps, 2500);
         assert_eq!(p[1].label, "k = 4");
-        let s = data_sizes(&c, 60_000).unwrap();
+        let s = data_sizes(&c, DataShape::single(60_000)).unwrap();
         assert_eq!((s.train_avail, s.train, s.test), (48_000, 9000, 12_000));
+        // With its own test file the whole training file is available.
+        let s = data_sizes(&c, DataShape::official(60_000, 10_000)).unwrap();
+        assert_eq!((s.train_avail, s.train, s.test), (60_000, 9000, 10_000));
     }
 }

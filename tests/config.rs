@@ -22,6 +22,7 @@ fn candidates(p: &Param) -> Vec<String> {
             .collect(),
         Range::Float { .. } => float(&p.range).iter().map(|v| v.to_string()).collect(),
         Range::Choice(c) => c.iter().map(|s| s.to_string()).collect(),
+        Range::Dataset => vec!["own-600-100-0123456789abcdef".into()],
         Range::List { item, .. } => match *item {
             Range::Int { lo, hi } => vec![format!("{lo},{},{hi}", lo + 1), format!("{hi}")],
             _ => {
@@ -111,6 +112,9 @@ fn the_range_is_the_check_and_the_message() {
                 },
             ],
             Range::Choice(_) => vec!["no-such-choice".into()],
+            Range::Dataset => ["own-0-0123456789abcdef", "own-60-0123456789ABCDEF", "mnist"]
+                .map(String::from)
+                .into(),
             Range::List { max_len, .. } => {
                 let ok = candidates(p)[0].clone();
                 vec![format!("{ok},{ok}"), vec![ok; max_len + 1].join(",")]

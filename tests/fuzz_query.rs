@@ -41,6 +41,12 @@ fn value(g: &mut Gen, r: &Range) -> String {
                 (lo + (hi - lo) * g.float().fract()).max(f64::MIN_POSITIVE)
             ),
         },
+        Range::Dataset => match g.below(4) {
+            0 => "mnist-subset".into(),
+            1 => format!("own-{}-{:016x}", 1 + g.below(100_000), g.next()),
+            2 => format!("own-{}-{}-{:x}", g.below(200_000), g.below(20), g.next()),
+            _ => "own-".into(),
+        },
         Range::Choice(c) => match g.below(4) {
             0 => g.pick(c).to_ascii_uppercase(),
             1 => "nope".into(),

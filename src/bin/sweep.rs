@@ -43,7 +43,9 @@ fn cli() -> Command {
              sweep --opt adam --lr0 0.001 --k 1,4         Adam\n  \
              sweep --data ~/mnist --train 48000           the official MNIST files",
         );
-    for p in PARAMS {
+    // `data` is the one parameter set from the files rather than typed: its flag is
+    // `--data DIR` below, and the config records the loaded dataset's identity.
+    for p in PARAMS.iter().filter(|p| p.name != "data") {
         cmd = cmd.arg(
             Arg::new(p.name)
                 .long(p.name)
@@ -61,8 +63,10 @@ fn cli() -> Command {
             .long("data")
             .value_name("DIR")
             .help(format!(
-                "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (the official \
-                 MNIST files work too) [default {DEFAULT_DATA}, created by `make data` when missing]"
+                "folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], split 4:1; \
+                 with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] too (the official \
+                 MNIST files), the official train/test split. Or a dataset identity as the CSV's data \
+                 column has it (mnist-subset) [default {DEFAULT_DATA}, created by `make data` when missing]"
             )),
     )
     .arg(
@@ -100,7 +104,7 @@ fn cli() -> Command {
 
 fn config_from(m: &ArgMatches) -> Result<Config, String> {
     let mut cfg = Config::default();
-    for p in PARAMS {
+    for p in PARAMS.iter().filter(|p| p.name != "data") {
         if let Some(v) = m.get_one::<String>(p.name) {
             cfg.set(p.name, v).map_err(|e| e.to_string())?;
         }
@@ -141,7 +145,13 @@ fn main() {
 }
 
 fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
-    let split = Arc::new(files::load_data(m.get_one::<String>("data"), cfg)?);
+    let (split, dataset) = files::load_data(m.get_one::<String>("data"), cfg)?;
+    let split = Arc::new(split);
+    // The CSV and the page link name the data the runs trained on.
+    let cfg = &Config {
+        data: dataset.to_string(),
+        ..cfg.clone()
+    };
     let quiet = m.get_flag("quiet");
     let specs = cfg.runs();
     let jobs = m

@@ -117,6 +117,11 @@ pub struct Config {
     pub epochs: u32,
     /// Training-set size (capped by the data available).
     pub train: usize,
+    /// The dataset: `mnist-subset` (the bundled files) or a loaded dataset's identity
+    /// (`data::DatasetId`). Left out of the JSON when it is the default, so the JSON of
+    /// an experiment on the bundled files reads as it always has.
+    #[serde(skip_serializing_if = "is_subset")]
+    pub data: String,
     pub dropout: f64,
     pub seed: u64,
     pub init: Init,
@@ -146,6 +151,7 @@ impl Default for Config {
             momentum: 0.9,
             epochs: 10,
             train: 8000,
+            data: crate::data::SUBSET.to_string(),
             dropout: 0.25,
             seed: 1,
             init: Init::PyTorch,
@@ -158,6 +164,10 @@ impl Default for Config {
             target: 90.0,
         }
     }
+}
+
+fn is_subset(data: &str) -> bool {
+    data == crate::data::SUBSET
 }
 
 /// Adam's constants (β1, β2, ε), fixed to the usual defaults.

@@ -326,6 +326,20 @@ pub const PARAMS: &[Param] = &[
         number!(train, BATCH, int)
     ),
     row!(
+        "data",
+        "data",
+        "the dataset: the bundled MNIST subset, or your own files' identity (counts and fingerprint)",
+        (
+            Range::Dataset,
+            (|c| c.data.clone()) as fn(&Config) -> String,
+            (|c, s, _| {
+                c.data = s.trim().to_string();
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Token(c.data.clone())) as fn(&Config) -> Value,
+        )
+    ),
+    row!(
         "dropout",
         "dropout",
         "dropout probability after the pooling layer",

@@ -24,6 +24,8 @@ pub enum Range {
         item: &'static Range,
         max_len: usize,
     },
+    /// A dataset identity: `mnist-subset` or a token `data::DatasetId::parse` reads.
+    Dataset,
 }
 
 /// A parameter's value, typed, as its range checks it.
@@ -34,16 +36,18 @@ pub enum Value {
     Choice(String),
     Ints(Vec<u64>),
     Floats(Vec<f64>),
+    Token(String),
 }
 
 impl Range {
-    /// `"int"`, `"float"`, `"choice"` or `"list"`.
+    /// `"int"`, `"float"`, `"choice"`, `"list"` or `"token"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Range::Int { .. } => "int",
             Range::Float { .. } => "float",
             Range::Choice(_) => "choice",
             Range::List { .. } => "list",
+            Range::Dataset => "token",
         }
     }
 
@@ -52,7 +56,7 @@ impl Range {
         match *self {
             Range::Int { lo, .. } => Some(lo as f64),
             Range::Float { lo, .. } => Some(lo),
-            Range::Choice(_) => None,
+            Range::Choice(_) | Range::Dataset => None,
             Range::List { item, .. } => item.min(),
         }
     }
@@ -62,7 +66,7 @@ impl Range {
         match *self {
             Range::Int { hi, .. } => Some(hi as f64),
             Range::Float { hi, .. } => Some(hi),
-            Range::Choice(_) => None,
+            Range::Choice(_) | Range::Dataset => None,
             Range::List { item, .. } => item.max(),
         }
     }
@@ -110,6 +114,11 @@ impl Range {
             Range::List { item, max_len } => {
                 format!("1 to {max_len} distinct values, each {}", item.describe())
             }
+            Range::Dataset => format!(
+                "{}, or own-N-F (N images, split 4:1) or own-N-M-F (N training and M test \
+                 images), F the 16-hex-digit fingerprint the page shows for loaded files",
+                crate::data::SUBSET
+            ),
         }
     }
 
@@ -153,6 +162,9 @@ impl Range {
                 for &x in xs {
                     item.check(&Value::Float(x))?;
                 }
+            }
+            (Range::Dataset, Value::Token(s)) => {
+                crate::data::DatasetId::parse(s)?;
             }
             _ => return Err("internal: the value does not fit the range's kind".into()),
         }

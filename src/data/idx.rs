@@ -172,6 +172,31 @@ pub(super) fn inflate<'a>(
     Ok(Cow::Owned(out))
 }
 
+/// The first [`IMAGES_HEADER`] bytes of a file (fewer if it is shorter), inflating only
+/// as much of a gzip file as that takes: enough to read a header's magic and count
+/// without paying for the whole file.
+pub(super) fn inflate_head<'a>(
+    bytes: &'a [u8],
+    what: &'static str,
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, DataError> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(Cow::Borrowed(&bytes[..bytes.len().min(IMAGES_HEADER)]));
+    }
+    let mut head = [0u8; IMAGES_HEADER];
+    let mut got = 0;
+    let mut decoder = GzDecoder::new(bytes);
+    while got < head.len() {
+        match decoder.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(gzip_error(what, &e, 0, bytes.len(), got.min(limit))),
+        }
+    }
+    Ok(Cow::Owned(head[..got].to_vec()))
+}
+
 /// A decoder error as a [`DataError::BadGzip`] that says where: a stream that ends early
 /// is "truncated" (the decoder's own words, "unexpected end of file", read as if the
 /// file were at fault for something else), and a fault in a later member names its byte.

@@ -19,9 +19,11 @@
 //! panics, and no allocation happens before the sizes have been checked against the input.
 
 mod idx;
+mod source;
 mod split;
 
 pub use idx::*;
+pub use source::*;
 pub use split::*;
 
 use std::fmt;

@@ -223,17 +223,39 @@ pub fn split(m: &Mnist, train_size: usize, norm: Norm) -> Split {
     );
     let SplitIndices { mut train, test } = split_indices(&m.labels);
     train.truncate(train_size);
+    build_split(m, &train, m, &test, norm)
+}
 
+/// Every sample of `labels`, class-interleaved as the training set of [`split()`] is
+/// (any prefix stratified): the order of a dataset's own test file and training file.
+pub fn stratified_order(labels: &[u8]) -> Vec<usize> {
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); 256];
+    for (i, &l) in labels.iter().enumerate() {
+        groups[l as usize].push(i);
+    }
+    interleave(&groups)
+}
+
+/// The two sets from their samples: `train` of `tm`, `test` of `sm` (the same
+/// [`Mnist`] for a 4:1 split), with step 6 of [`split()`] applied (statistics over the
+/// kept training samples only).
+pub(super) fn build_split(
+    tm: &Mnist,
+    train: &[usize],
+    sm: &Mnist,
+    test: &[usize],
+    norm: Norm,
+) -> Split {
     let (mean, std) = match norm {
         Norm::None => (0.0, 1.0),
-        Norm::Standard => pixel_stats(m, &train),
+        Norm::Standard => pixel_stats(tm, train),
     };
     // Every pixel is one of 256 bytes: map through a table computed in f64 so each value
     // is the correctly rounded f32 of (p/255 − mean)/std, on every platform.
     let lut: Vec<f32> = (0..256)
         .map(|p| ((p as f64 / 255.0 - mean) / std) as f32)
         .collect();
-    let dataset = |idx: &[usize]| {
+    let dataset = |m: &Mnist, idx: &[usize]| {
         let mut images = Vec::with_capacity(idx.len() * PIXELS);
         for &i in idx {
             images.extend(
@@ -248,8 +270,8 @@ pub fn split(m: &Mnist, train_size: usize, norm: Norm) -> Split {
         }
     };
     Split {
-        train: dataset(&train),
-        test: dataset(&test),
+        train: dataset(tm, train),
+        test: dataset(sm, test),
         mean: mean as f32,
         std: std as f32,
     }

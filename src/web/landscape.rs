@@ -22,6 +22,7 @@ use super::canvas::{draw_on, scale};
 use super::records::RunIn;
 use super::{config_error, install_panic_hook, to_json, whole_number};
 use crate::config::Config;
+use crate::data;
 use crate::landscape::Landscape;
 use crate::metrics::RunResult;
 use crate::plot::{self, HeatValue, Scale};
@@ -73,7 +74,7 @@ pub fn experiment_runs_for(config_json: &str, n_images: Option<f64>) -> Result<S
         n_images.unwrap_or(DEFAULT_IMAGES),
         u32::MAX as f64,
     )?;
-    let runs = runs::plan_runs(&cfg, n as usize)
+    let runs = runs::plan_runs(&cfg, data::shape_of(&cfg.data, Some(n as usize)))
         .map_err(|e| JsError::new(&format!("experimentRuns: {e}")))?;
     to_json(&runs)
 }
@@ -86,12 +87,16 @@ pub fn experiment_runs(config_json: &str) -> Result<String, JsError> {
 /// `dataSizes(configJson, nImages)`: how a training file of `nImages` images is used,
 /// `{"images", "trainAvail", "train", "test"}`: the test split (one fifth), the images
 /// left for training and the config's share of them. Throws as `experimentRuns`.
+///
+/// Both functions take `nImages` for the bundled subset only: a config whose `data`
+/// names a dataset of one's own plans with the counts its identity carries
+/// (`data::shape_of`), whether or not those files are loaded.
 #[wasm_bindgen(js_name = dataSizes)]
 pub fn data_sizes(config_json: &str, n_images: f64) -> Result<String, JsError> {
     let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
     let n = whole_number("nImages", n_images, u32::MAX as f64)?;
-    let sizes =
-        runs::data_sizes(&cfg, n as usize).map_err(|e| JsError::new(&format!("dataSizes: {e}")))?;
+    let sizes = runs::data_sizes(&cfg, data::shape_of(&cfg.data, Some(n as usize)))
+        .map_err(|e| JsError::new(&format!("dataSizes: {e}")))?;
     to_json(&sizes)
 }
 

@@ -11,7 +11,7 @@
 //! config objects keep the config's own field names):
 //!
 //! ```text
-//! class Trainer(configJson, k, images: Uint8Array, labels: Uint8Array, repeat?)  trainer.rs
+//! class Trainer(configJson, k, images, labels, repeat?, testImages?, testLabels?)  trainer.rs
 //!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
 //! parseQuery(query, ignore)   configToQuery(configJson)   paramsTable()   runStatuses()
 //! csvFromRuns(runsJson)   palette(i, n)
@@ -20,6 +20,7 @@
 //! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
 //! drawLandscape(canvas, configJson, runsJson, optionsJson)
 //!     landscapeSummary(configJson, runsJson)                             landscape.rs
+//! checkData(names, files: Uint8Array[])   datasetOf(token)                datasets.rs
 //! class History(configJson, runsJson)   the page's record store           history.rs
 //!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
 //!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
@@ -45,12 +46,14 @@
 mod bench;
 mod canvas;
 mod chart;
+mod datasets;
 mod history;
 mod landscape;
 mod records;
 mod trainer;
 
 pub use chart::{chart_layout, draw_chart, landscape_layout};
+pub use datasets::{check_data, dataset_of};
 pub use history::History;
 pub use landscape::{
     data_sizes, draw_landscape, experiment_runs, experiment_runs_for, landscape_summary,

@@ -2,8 +2,11 @@
 //! memory.
 //!
 //! The constructor takes the config JSON, the run's multiplier k and the two MNIST files'
-//! bytes (gzipped or raw IDX, as fetched), parses and splits them with the core and builds
-//! a core [`Trainer`]. After that JS only sends small commands (`step(n)`, `stop()`, ...)
+//! bytes (gzipped or raw IDX, as fetched), or four with a test pair of its own (the
+//! official split, `data::Loaded`), parses and splits them with the core and builds a
+//! core [`Trainer`]. When the config's `data` names a dataset of one's own, the files must
+//! be that dataset (same counts and fingerprint): a run never trains on other data than
+//! its link says. After that JS only sends small commands (`step(n)`, `stop()`, ...)
 //! and gets short JSON strings back: never weights, batches or views of wasm memory
 //! (memory growth would detach a view kept across calls).
 //!
@@ -88,13 +91,17 @@ impl WasmTrainer {
     ///
     /// `repeat` (optional, default 0) picks which repeat of the run this is when the
     /// config asks for `repeats` > 1: repeat r trains with seed + r (see `Config::seeds`).
+    /// `testImages` and `testLabels` (optional, both or neither) are a test pair of the
+    /// dataset's own; then `images` and `labels` are all training data.
     #[wasm_bindgen(constructor)]
-    pub fn new(
+    pub fn with_data(
         config_json: &str,
         k: f64,
         images: &[u8],
         labels: &[u8],
         repeat: Option<f64>,
+        test_images: Option<Vec<u8>>,
+        test_labels: Option<Vec<u8>>,
     ) -> Result<WasmTrainer, JsError> {
         install_panic_hook();
         // Cheap checks first: a bad config should not cost a gunzip of 1.6 MB.
@@ -116,27 +123,45 @@ impl WasmTrainer {
             Some(r) => whole_number("repeat", r, u32::MAX as f64)? as u32,
         };
 
-        let mnist =
-            data::load_mnist(images, labels).map_err(|e| JsError::new(&format!("data: {e}")))?;
-        let split = data::split(&mnist, cfg.train, cfg.norm);
-        let test_idx = data::split_indices(&mnist.labels).test;
+        let data_error = |e: &dyn std::fmt::Display| JsError::new(&format!("data: {e}"));
+        let loaded = match (&test_images, &test_labels) {
+            (None, None) => data::Loaded {
+                train: data::load_mnist(images, labels).map_err(|e| data_error(&e))?,
+                test: None,
+            },
+            (Some(ti), Some(tl)) => {
+                let file = |name, bytes| data::DataFile { name, bytes };
+                data::load_files(&[
+                    file("training images", images),
+                    file("training labels", labels),
+                    file("test images", ti),
+                    file("test labels", tl),
+                ])
+                .map_err(|e| data_error(&e))?
+            }
+            _ => return Err(JsError::new("data: test images need their test labels")),
+        };
+        if cfg.data != data::SUBSET {
+            // Only a dataset of one's own is checked: the bundled files are the page's.
+            let id = loaded.identity();
+            if id.to_string() != cfg.data {
+                return Err(JsError::new(&format!(
+                    "data: the experiment needs dataset {} but the files are {id} ({})",
+                    cfg.data,
+                    id.describe()
+                )));
+            }
+        }
+        let split = loaded.split(cfg.train, cfg.norm);
+        let (test_pixels, test_labels) = loaded.test_pixels();
         // The raw copy must be in the split's test order; check it on the labels rather
-        // than trust that `split` keeps using `split_indices`.
-        let same_order = test_idx.len() == split.test.len()
-            && test_idx
-                .iter()
-                .zip(&split.test.labels)
-                .all(|(&i, &l)| mnist.labels[i] == l);
-        if !same_order {
+        // than trust that `split` and `test_pixels` keep using the same order.
+        if test_labels != split.test.labels || test_pixels.len() != split.test.len() * PIXELS {
             return Err(JsError::new(
-                "internal: data::split_indices and data::split disagree on the test order",
+                "internal: data::Loaded::split and test_pixels disagree on the test order",
             ));
         }
-        let mut test_pixels = Vec::with_capacity(test_idx.len() * PIXELS);
-        for &i in &test_idx {
-            test_pixels.extend_from_slice(&mnist.pixels[i * PIXELS..(i + 1) * PIXELS]);
-        }
-        drop(mnist);
+        drop(loaded);
 
         let mut trainer =
             Trainer::new_repeat(&cfg, k, repeat, Arc::new(split)).map_err(|e| config_error(&e))?;
@@ -268,6 +293,18 @@ impl WasmTrainer {
 }
 
 impl WasmTrainer {
+    /// The two-file constructor, for Rust callers (the browser tests): as `new Trainer`
+    /// without a test pair of the dataset's own.
+    pub fn new(
+        config_json: &str,
+        k: f64,
+        images: &[u8],
+        labels: &[u8],
+        repeat: Option<f64>,
+    ) -> Result<WasmTrainer, JsError> {
+        WasmTrainer::with_data(config_json, k, images, labels, repeat, None, None)
+    }
+
     /// The indices as `usize`, or an error naming the first one outside the test split.
     fn test_indices(&self, what: &str, indices: &[u32]) -> Result<Vec<usize>, JsError> {
         if indices.len() > MAX_INDICES {
