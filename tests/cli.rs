@@ -30,6 +30,7 @@ const HEADER: &[&str] = &[
     "momentum",
     "epochs",
     "train",
+    "data",
     "dropout",
     "seed",
     "init",

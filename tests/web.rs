@@ -19,7 +19,7 @@
 //!
 //! One test target, `web` (`wasm-pack test ... -- --test web`), its suites in `tests/web/`:
 //! `golden.rs` (the golden file), `trainer.rs` (1), `chart.rs` (2 and 5), `errors.rs`
-//! (3 and 4), `kernels.rs` (the kernel twins). This file holds what they share: the data
+//! (3 and 4), `kernels.rs` (the kernel twins), `datasets.rs` (the visitor's own data files). This file holds what they share: the data
 //! files, the golden file's text and how a `JsError` reads in JS.
 //!
 //! Native builds skip this file entirely (the golden file need not exist for
@@ -64,6 +64,8 @@ fn message(e: wasm_bindgen::JsError) -> String {
 // file directly in tests/ would be a target of its own).
 #[path = "web/chart.rs"]
 mod chart;
+#[path = "web/datasets.rs"]
+mod datasets;
 #[path = "web/errors.rs"]
 mod errors;
 #[path = "web/golden.rs"]

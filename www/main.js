@@ -22,6 +22,7 @@ import { PRESETS } from "./presets.js";
 import { readQuery, presetConfigs, matchPreset } from "./state.js";
 import { Experiment } from "./runs.js";
 import { DataSource, imageCount } from "./data.js";
+import { OwnData } from "./owndata.js";
 import { poolSize } from "./pool.js";
 import { estimate, estimateText, durationText, DEFAULT_SPEED, loadSpeed, saveSpeed, speedOf } from "./budget.js";
 import { Notices, errorText, visibleNotices } from "./notices.js";
@@ -66,6 +67,7 @@ function controlExtras(kText, lrText) {
 function applyConfig(config, { kText, lrText } = {}) {
   const { experiment, ui } = app;
   app.config = config;
+  app.ui.owndata.sync(config); // which data the runs get (data.js); a link's unknown dataset
   app.specs = experimentRuns(wasm, config, app.nImages);
   // The records live in wasm from here on (history.rs): handed over once each, as they
   // arrive, so no redraw serialises the whole history.
@@ -138,7 +140,8 @@ function buildPresets() {
     b.addEventListener("click", () => {
       app.ui.controls.showErrors([]);
       app.budget.held = false;
-      applyConfig(structuredClone(app.presets.get(p.id)));
+      // A preset keeps the loaded dataset of one's own.
+      applyConfig({ ...structuredClone(app.presets.get(p.id)), ...(app.config.data && { data: app.config.data }) });
     });
     list.append(b);
   }
@@ -275,7 +278,7 @@ function renderNow() {
 
 /** Starts a link's `autorun` when allowed: within budget, and on screen when framed. */
 function maybeAutorun() {
-  if (!app.view.autorun || app.budget.autorunDone) return;
+  if (!app.view.autorun || app.budget.autorunDone || app.data.missing) return;
   if (app.view.embed && !app.visible) return; // the visibility observer calls again
   app.budget.autorunDone = true;
   if (currentEstimate().over) {
@@ -421,6 +424,7 @@ function onRunEnd(e) {
 function buildViews() {
   const { ui } = app;
   ui.notices = new Notices($("notices"));
+  ui.owndata = new OwnData(app, $("owndata"), (key, text, source) => onControlChange(key, text, source));
   ui.controls = new Controls($("controls"), onControlChange);
   ui.table = new RunsTable(
     $("runs-body"),

@@ -278,6 +278,8 @@ export class Experiment extends EventTarget {
       config: r.config,
       images: data.images,
       labels: data.labels,
+      testImages: data.testImages, // a dataset with its own test pair (owndata.js)
+      testLabels: data.testLabels,
     });
   }
 

