@@ -49,8 +49,16 @@ before(async () => {
   const labels = gunzipSync(await readFile(path.join(dir, "train-labels-idx1-ubyte.gz"))).subarray(8);
   // The subset is grouped by digit: every 25th image gives both parts every digit.
   const all = Array.from({ length: 400 }, (_, j) => j * 25);
-  const train = idx(pixels, labels, all.filter((i) => i % 100 !== 0));
-  const testPart = idx(pixels, labels, all.filter((i) => i % 100 === 0));
+  const train = idx(
+    pixels,
+    labels,
+    all.filter((i) => i % 100 !== 0),
+  );
+  const testPart = idx(
+    pixels,
+    labels,
+    all.filter((i) => i % 100 === 0),
+  );
   const file = (name, buffer) => ({ name, mimeType: "application/octet-stream", buffer });
   files = [
     file("train-images-idx3-ubyte.gz", gzipSync(train.images)),
@@ -121,38 +129,48 @@ test("own files are checked, shown, named in the link and trained on", { timeout
   await page.close();
 });
 
-test("a link to a dataset not loaded says which, does not run, and runs once it is loaded", { timeout: 120_000 }, async () => {
-  assert.ok(identity, "the first test found the dataset's identity");
-  const page = await h.open(await h.newPage(), `?k=1&b0=25&epochs=1&data=${identity}&autorun=1`);
-  const needed = notice(page, "owndata-missing");
-  await needed.waitFor();
-  const text = await needed.textContent();
-  assert.match(text, /300 training \+ 100 test images, fingerprint [0-9a-f]{16}/);
-  assert.ok(text.includes(identity.slice(-16)), text);
-  assert.match(text, /Use your own data/);
-  // No autorun, and Run trains nothing: the runs wait for the data.
-  await page.waitForTimeout(1500);
-  assert.deepEqual(await page.evaluate(() => window.__epochs), []);
-  assert.ok((await rows(page)).every((r) => r.status === "idle"), JSON.stringify(await rows(page)));
-  await page.click("#run-all");
-  await page.waitForTimeout(1500);
-  assert.deepEqual(await page.evaluate(() => window.__epochs), []);
-  assert.ok((await rows(page)).every((r) => r.status === "queued"), JSON.stringify(await rows(page)));
-  // A dataset with another fingerprint does not count as the one needed.
-  const other = await h.open(await h.newPage(), `?data=own-300-100-0123456789abcdef&autorun=1`);
-  await notice(other, "owndata-missing").waitFor();
-  assert.match(await other.textContent("#data-status"), /Needs your dataset own-300-100-0123456789abcdef/);
-  await other.close();
+test(
+  "a link to a dataset not loaded says which, does not run, and runs once it is loaded",
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(identity, "the first test found the dataset's identity");
+    const page = await h.open(await h.newPage(), `?k=1&b0=25&epochs=1&data=${identity}&autorun=1`);
+    const needed = notice(page, "owndata-missing");
+    await needed.waitFor();
+    const text = await needed.textContent();
+    assert.match(text, /300 training \+ 100 test images, fingerprint [0-9a-f]{16}/);
+    assert.ok(text.includes(identity.slice(-16)), text);
+    assert.match(text, /Use your own data/);
+    // No autorun, and Run trains nothing: the runs wait for the data.
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await page.evaluate(() => window.__epochs), []);
+    assert.ok(
+      (await rows(page)).every((r) => r.status === "idle"),
+      JSON.stringify(await rows(page)),
+    );
+    await page.click("#run-all");
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await page.evaluate(() => window.__epochs), []);
+    assert.ok(
+      (await rows(page)).every((r) => r.status === "queued"),
+      JSON.stringify(await rows(page)),
+    );
+    // A dataset with another fingerprint does not count as the one needed.
+    const other = await h.open(await h.newPage(), `?data=own-300-100-0123456789abcdef&autorun=1`);
+    await notice(other, "owndata-missing").waitFor();
+    assert.match(await other.textContent("#data-status"), /Needs your dataset own-300-100-0123456789abcdef/);
+    await other.close();
 
-  // The files with that identity: the notice goes and the queued runs train on them.
-  await page.getByLabel(/Use your own data/).setInputFiles(files);
-  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
-  assert.equal(await notice(page, "owndata-missing").count(), 0);
-  assert.equal(await dataParam(page), identity);
-  const epochs = await page.evaluate(() => window.__epochs);
-  assert.equal(epochs[0].samples, 300);
-  await page.close();
-});
+    // The files with that identity: the notice goes and the queued runs train on them.
+    await page.getByLabel(/Use your own data/).setInputFiles(files);
+    await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+    assert.equal(await notice(page, "owndata-missing").count(), 0);
+    assert.equal(await dataParam(page), identity);
+    const epochs = await page.evaluate(() => window.__epochs);
+    assert.equal(epochs[0].samples, 300);
+    await page.close();
+  },
+);
 
 test("no request left the origin and nothing was logged as an error", () => {
   assert.deepEqual(h.foreign, [], "requests outside the page's origin");

@@ -26,7 +26,12 @@ test("runs get the dataset the experiment names, and a missing one is never repl
   assert.equal(data.ready, false);
   await assert.rejects(data.load());
   // The named dataset: ready, with its four buffers.
-  const files = { images: new ArrayBuffer(3), labels: new ArrayBuffer(4), testImages: new ArrayBuffer(5), testLabels: new ArrayBuffer(6) };
+  const files = {
+    images: new ArrayBuffer(3),
+    labels: new ArrayBuffer(4),
+    testImages: new ArrayBuffer(5),
+    testLabels: new ArrayBuffer(6),
+  };
   data.useOwn(files, { identity: OWN });
   assert.equal(data.ready, true);
   assert.equal(await data.load(), files);
@@ -53,7 +58,10 @@ test("what was loaded and what a link needs, in words", () => {
   assert.equal(countsText(four), "60,000 training + 10,000 test images (their own split)");
   const two = { identity: "own-500-0123456789abcdef", images: 500, testImages: null, trainAvail: 400, test: 100 };
   assert.equal(countsText(two), "500 images, split 400 training / 100 test");
-  assert.equal(loadedText(["a.gz", "b.gz"], two), "Your data: a.gz, b.gz: 500 images, split 400 training / 100 test. Dataset own-500-0123456789abcdef.");
+  assert.equal(
+    loadedText(["a.gz", "b.gz"], two),
+    "Your data: a.gz, b.gz: 500 images, split 400 training / 100 test. Dataset own-500-0123456789abcdef.",
+  );
   const text = neededText({ description: "300 training + 100 test images, fingerprint 0123456789abcdef" });
   assert.match(text, /300 training \+ 100 test images, fingerprint 0123456789abcdef/);
   assert.match(text, /Use your own data/);
