@@ -141,6 +141,14 @@ fn files_in_any_order_are_arranged_by_header_and_name() {
         file("train-labels-idx1-ubyte", &tl),
     ];
     assert_eq!(arrange(&given).unwrap(), vec![1, 3, 2, 0]);
+    // Names win over sizes: a larger pair named t10k-… is still the test pair.
+    let big_test = [
+        file("train-images", &si),
+        file("t10k-images", &ti),
+        file("t10k-labels", &tl),
+        file("train-labels", &sl),
+    ];
+    assert_eq!(arrange(&big_test).unwrap(), vec![0, 3, 1, 2]);
     // Without telling names, the smaller pair is the test pair.
     let unnamed = [
         file("a", &si),
