@@ -3,7 +3,8 @@
 //!
 //! The files are read with `File.arrayBuffer` and never leave the browser. The core
 //! checks them (wasm `checkData`: which file is which, the IDX parser's checks, the
-//! dataset's identity); on success the buffers go to the DataSource (data.js, in role
+//! dataset's identity) in a worker of its own (owndata-worker.js), so the page stays
+//! responsive while 60,000 images are parsed; on success the buffers go to the DataSource (data.js, in role
 //! order, so workers get them as they get the bundled files) and the identity becomes
 //! the config's `data` parameter, so the link names the dataset. On a bad file a notice
 //! names the file and the problem, and whatever was loaded before stays in use.
@@ -25,6 +26,24 @@ export function roleOrder(buffers, order) {
 }
 
 const n = (x) => x.toLocaleString("en-US");
+
+/** wasm `checkData` in a worker of its own: resolves with its JSON, rejects with its message. */
+function check(names, buffers) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./owndata-worker.js", import.meta.url), { type: "module", name: "data check" });
+    const end = (fn, value) => {
+      worker.terminate();
+      fn(value);
+    };
+    worker.onmessage = (e) =>
+      e.data.error === undefined ? end(resolve, e.data.result) : end(reject, new Error(e.data.error));
+    worker.onerror = (e) => {
+      e.preventDefault();
+      end(reject, new Error(e.message || "the check's worker failed to load"));
+    };
+    worker.postMessage({ names, buffers });
+  });
+}
 
 /** What a checked dataset is, in words: counts and split. `info` is checkData's answer. */
 export function countsText(info) {
@@ -91,14 +110,7 @@ export class OwnData {
     let buffers;
     try {
       buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
-      // A frame for the "Checking" line: the check parses every image on this thread.
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-      info = JSON.parse(
-        app.wasm.checkData(
-          names,
-          buffers.map((b) => new Uint8Array(b)),
-        ),
-      );
+      info = JSON.parse(await check(names, buffers));
     } catch (err) {
       this.status.textContent = before;
       app.ui.notices.add(`These files cannot be used (${err.message}); the data loaded before stays in use.`, {

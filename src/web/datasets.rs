@@ -3,8 +3,9 @@
 //! identity, as one small JSON object. The page reads the files itself (`File.arrayBuffer`:
 //! they never leave the browser) and keeps the bytes; nothing is kept here.
 //!
-//! Main thread: the check parses every image once (about a second for the 60,000-image
-//! official file), which the page does once per choice of files, not per run.
+//! The page calls it in a worker of its own (`www/owndata-worker.js`): the check inflates,
+//! parses and fingerprints every image once per choice of files, too long a task for the
+//! page's thread with the 60,000-image official file, and it grows that instance's memory.
 
 use js_sys::Uint8Array;
 use serde::Serialize;
