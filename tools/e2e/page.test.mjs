@@ -29,7 +29,7 @@ import { ROOT, useSite } from "./site.mjs";
 const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
-  "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
+  "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
   "repeats,order,mode,grid_b,grid_lr,target," +
   "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status";
 
