@@ -7,7 +7,8 @@
 // split in the confusion matrix); a bad file gives a notice naming the file and the
 // problem while the loaded data stays in use; a link naming a dataset the visitor has not
 // loaded shows which one it needs, does not autorun and trains nothing even when Run is
-// pressed, and runs once files with that identity are loaded.
+// pressed, and runs once files with that identity are loaded; files dropped on the page
+// are taken like picked ones.
 //
 // Runs against `dist/` (`make dist` first) like the other e2e files (site.mjs).
 
@@ -171,6 +172,24 @@ test(
     await page.close();
   },
 );
+
+test("files dropped on the page are used like picked ones", { timeout: 60_000 }, async () => {
+  assert.ok(identity, "the first test found the dataset's identity");
+  const page = await h.open(await h.newPage(), "?k=1&b0=25&epochs=1");
+  const dropped = files.map((f) => ({ name: f.name, b64: f.buffer.toString("base64") }));
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, dropped);
+  await page.dispatchEvent("#runs-section", "dragover", { dataTransfer: transfer });
+  assert.equal(await page.evaluate(() => document.body.classList.contains("dropping")), true);
+  await page.dispatchEvent("#runs-section", "drop", { dataTransfer: transfer });
+  await page.waitForFunction(() => /data=own-/.test(window.location.search), null, { timeout: 30_000 });
+  assert.equal(await dataParam(page), identity, "the same files give the same identity");
+  assert.equal(await page.evaluate(() => document.body.classList.contains("dropping")), false);
+  await page.close();
+});
 
 test("no request left the origin and nothing was logged as an error", () => {
   assert.deepEqual(h.foreign, [], "requests outside the page's origin");
