@@ -153,7 +153,11 @@ export function presetConfigs(wasm) {
   return new Map(PRESETS.map((p) => [p.id, JSON.parse(wasm.parseQuery(p.query, "")).config]));
 }
 
-/** The first preset whose experiment equals `config`, or undefined. */
+/**
+ * The first preset whose experiment equals `config`, or undefined. The dataset is not part
+ * of the comparison: a preset names an experiment, and it is the same experiment on the
+ * visitor's own files.
+ */
 export function matchPreset(presets, config) {
   const key = canonical(config);
   return PRESETS.find((p) => presets.has(p.id) && canonical(presets.get(p.id)) === key);
@@ -162,6 +166,7 @@ export function matchPreset(presets, config) {
 function canonical(config) {
   return JSON.stringify(
     Object.keys(config)
+      .filter((k) => k !== "data")
       .sort()
       .map((k) => [k, config[k]]),
   );

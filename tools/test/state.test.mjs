@@ -59,6 +59,8 @@ test("a written link names its preset, always carries k, and only non-default vi
   const article = presets.get("article");
   assert.equal(matchPreset(presets, { ...article })?.id, "article");
   assert.equal(matchPreset(presets, { ...article, lr0: "0.5" }), undefined);
+  // The same experiment on the visitor's own files is still the preset.
+  assert.equal(matchPreset(presets, { ...article, data: "own-300-100-0123456789abcdef" })?.id, "article");
   const view = { x: "epoch", log: false, overlay: true, heat: "accuracy", embed: false, autorun: false };
   const q = writeQuery(wasm, presets, { lr0: "0.5" }, view);
   assert.equal(q, "lr0=0.5&k=1&overlay=1");
