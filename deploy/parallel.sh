@@ -11,10 +11,13 @@
 # no merge is attempted.
 #
 # Several machines: SSHLOGIN=2/host1,2/host2 (parallel's --sshlogin: up to 2 shards on
-# each host). Each host needs `sweep` on its PATH and the MNIST files (pass --data DIR);
-# the commands run in the same relative folder under the remote home (--workdir .), and
-# --return copies each shard's CSV back here before the merge. Not run on real hosts
-# here; `parallel --dry-run` shows the ssh commands (DRY_RUN=1 prints them too).
+# each host). Each host needs `sweep` on its PATH and the MNIST files (pass --data with
+# an absolute DIR); each shard runs in a fresh folder of its own on its host (--workdir
+# ..., so shards sharing a host never touch each other's files), --return copies its CSV
+# back here (by rsync; keep OUT relative) before the merge, and --cleanup removes the
+# folder. `make test-recipes` runs this variant over two stand-in hosts
+# (an ssh that runs commands in a per-host home folder on this machine), never over a
+# real network. DRY_RUN=1 prints the commands (parallel --dry-run) instead.
 set -euo pipefail
 
 SHARDS=${SHARDS:-4}
@@ -28,7 +31,7 @@ cmd="mkdir -p $(printf '%q' "$OUT") && sweep $flags--quiet --jobs 1 --shard {}/$
 
 opts=(--jobs "$JOBS" --halt now,fail=1 --line-buffer --tagstring 'shard {}/'"$SHARDS")
 if [ -n "${SSHLOGIN:-}" ]; then
-  opts+=(--sshlogin "$SSHLOGIN" --workdir . --return "$OUT/shard-{}.csv" --cleanup)
+  opts+=(--sshlogin "$SSHLOGIN" --workdir ... --return "$OUT/shard-{}.csv" --cleanup)
 fi
 if [ -n "${DRY_RUN:-}" ]; then
   opts+=(--dry-run)
@@ -36,11 +39,12 @@ fi
 
 parallel "${opts[@]}" "$cmd" ::: $(seq 1 "$SHARDS")
 
-if [ -n "${DRY_RUN:-}" ]; then
-  echo "sweep merge $OUT/shard-{1..$SHARDS}.csv --out $OUT/merged"
-  exit 0
-fi
 # Shards beyond the number of runs write a header-only CSV; merge accepts them.
 files=()
 for i in $(seq 1 "$SHARDS"); do files+=("$OUT/shard-$i.csv"); done
+if [ -n "${DRY_RUN:-}" ]; then
+  printf '%q ' sweep merge "${files[@]}" --out "$OUT/merged"
+  echo
+  exit 0
+fi
 sweep merge "${files[@]}" --out "$OUT/merged"

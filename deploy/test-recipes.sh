@@ -3,8 +3,9 @@
 #
 #   1. syntax: `bash -n` on the shell recipes, PyYAML parses the Kubernetes files;
 #   2. GNU parallel, for real: a tiny experiment as 3 shards on this machine, merged,
-#      must equal one `sweep` process row for row (wall_ms aside) and in its SVG; the
-#      --sshlogin variant is shown with parallel's --dry-run only (no remote hosts here);
+#      must equal one `sweep` process row for row (wall_ms aside) and in its SVG; then
+#      the --sshlogin variant over two "hosts" that are this machine (an ssh stand-in
+#      that runs each host's commands in its own home folder: no real remote host);
 #   3. Slurm and Kubernetes, a dry run of the shard arithmetic: each array task index
 #      (1…N) and each completion index (0…N−1) runs the recipe's own command line with a
 #      `sweep` that only lists its runs (`--dry-run`); together the tasks must list every
@@ -67,12 +68,26 @@ diff <(grep -v '^wrote ' "$TMP/single.log") <(grep -v '^wrote ' "$TMP/par.log" |
   || fail "parallel's summary differs from one process"
 grep -q "critical batch size" "$TMP/par.log" || fail "no summary from the merge"
 
-say "GNU parallel over ssh: --dry-run only"
-out=$(PATH="$TMP/real:$PATH" SSHLOGIN=2/host1,2/host2 DRY_RUN=1 SHARDS=4 OUT="$TMP/ssh" \
-  deploy/parallel.sh --k 1-7)
-for i in 1 2 3 4; do
-  grep -q -- "--shard $i/4 " <<<"$out" || fail "ssh dry run lacks shard $i/4: $out"
-done
+say "GNU parallel over ssh: two hosts simulated by an ssh that runs in each host's own home"
+# parallel's --sshlogin path for real (the remote work folder, --return by rsync over
+# that "ssh", --cleanup), but both "hosts" are this machine.
+cat > "$TMP/ssh" <<SH
+#!/usr/bin/env bash
+while [ \$# -gt 0 ]; do case "\$1" in -l|-o|-p) shift 2 ;; -*) shift ;; *) break ;; esac; done
+echo "\$1" >> "$TMP/ssh-hosts"
+export HOME="$TMP/remote-\$1"; shift
+[ "\${1:-}" = "--" ] && shift
+mkdir -p "\$HOME" && cd "\$HOME" && exec bash -c "\$*"
+SH
+chmod +x "$TMP/ssh"
+mkdir -p "$TMP/home/job"
+DATA=$(realpath data/mnist)
+(cd "$TMP/home/job" && HOME="$TMP/home" PATH="$TMP/real:$PATH" PARALLEL_SSH="$TMP/ssh" \
+  SSHLOGIN=2/host1,1/host2 SHARDS=4 OUT=ssh "$OLDPWD/deploy/parallel.sh" "${EXP[@]/data\/mnist/$DATA}" \
+  > "$TMP/ssh.log") || { cat "$TMP/ssh.log"; fail "deploy/parallel.sh with SSHLOGIN"; }
+[ -z "$(find "$TMP"/remote-* -name '*.csv')" ] || fail "--cleanup left shard CSVs on a host"
+[ "$(sort -u "$TMP/ssh-hosts")" = $'host1\nhost2' ] || fail "not both hosts ran a shard"
+same_csv "$TMP/single.csv" "$TMP/home/job/ssh/merged.csv" || fail "the ssh merge differs from one process"
 
 # The runs an experiment has (the whole run's dry run), one "run N" per line.
 all_runs() { "$SWEEP" "$@" --dry-run | cut -d: -f1 | sort; }

@@ -6,7 +6,7 @@
 #   scripts/setup.sh bindgen  the wasm-bindgen CLI matching Cargo.lock (all `make serve` needs)
 #   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
-#   scripts/setup.sh recipes  GNU parallel and PyYAML (`make test-recipes`: the deploy/ recipes)
+#   scripts/setup.sh recipes  GNU parallel, rsync (its --return) and PyYAML (`make test-recipes`)
 #   scripts/setup.sh all    everything above
 #   scripts/setup.sh mutants  cargo-mutants (only `make mutants` asks for it; not part of all)
 #
@@ -83,7 +83,7 @@ setup_browsers() {
 }
 
 setup_recipes() {
-  apt_install parallel python3-yaml
+  apt_install parallel rsync python3-yaml
 }
 
 setup_mutants() {
