@@ -255,7 +255,9 @@ pub fn merge(files: Vec<ShardFile>) -> Result<Merged, String> {
                 ));
             }
             let last = run.records.last().expect("read runs have records");
-            if !matches!(last.status, Status::Done | Status::Diverged) {
+            // A run ends done or failed (diverged, or any failure status to come); only
+            // a run cut short, in the file or by a stop, ends running or stopped.
+            if matches!(last.status, Status::Running | Status::Stopped) {
                 return Err(format!(
                     "{name}: run {j} ends at epoch {} of {} with status {}: the run did not \
                      finish, or the file is cut short",
