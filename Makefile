@@ -1,7 +1,8 @@
 # The verbs people type. CI (.ci/run) calls `make test`, nothing else.
 #
 #   make serve   install what is missing, build the page, serve http://127.0.0.1:8080/
-#   make test    every test: native, wasm in headless Chrome and Firefox, the page end to end
+#   make test    every test: native, the deploy/ recipes, wasm in headless Chrome and Firefox,
+#                the page end to end
 #   make sweep   the article's experiment with the native CLI (out/sweep.csv, out/sweep.svg)
 #   make bench   speed tables: native, then headless Chromium and Firefox (kernels, workers,
 #                memory, the page end to end with a time breakdown, the article preset)
@@ -21,7 +22,7 @@ DATA_FILES := $(DATA)/train-images-idx3-ubyte.gz $(DATA)/train-labels-idx1-ubyte
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/lr_batch_playground.wasm
 
-.PHONY: setup data build dist serve test test-native test-wasm test-e2e lint sweep bench soak golden mutants clean
+.PHONY: setup data build dist serve test test-native test-recipes test-wasm test-e2e lint sweep bench soak golden mutants clean
 
 setup:
 	scripts/setup.sh all
@@ -67,6 +68,13 @@ test-native: data
 	cargo build --lib --release --target wasm32-unknown-unknown
 	node --test tools/test/
 
+# The deploy/ recipes: GNU parallel for real on this machine (3 shards, merged, equal to one
+# process); Slurm and Kubernetes for syntax and a dry run of their shard arithmetic.
+test-recipes: data
+	scripts/setup.sh recipes
+	cargo build --release --bin sweep
+	deploy/test-recipes.sh $(TARGET_DIR)/release/sweep
+
 test-wasm: data
 	scripts/setup.sh web
 	scripts/setup.sh browsers
@@ -76,7 +84,7 @@ test-e2e: dist
 	scripts/setup.sh browsers
 	node --test tools/e2e/
 
-test: lint test-native test-wasm test-e2e
+test: lint test-native test-recipes test-wasm test-e2e
 	@echo "all tests passed"
 
 sweep: data

@@ -6,6 +6,7 @@
 #   scripts/setup.sh bindgen  the wasm-bindgen CLI matching Cargo.lock (all `make serve` needs)
 #   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
+#   scripts/setup.sh recipes  GNU parallel, rsync (its --return) and PyYAML (`make test-recipes`)
 #   scripts/setup.sh all    everything above
 #   scripts/setup.sh mutants  cargo-mutants (only `make mutants` asks for it; not part of all)
 #
@@ -81,6 +82,10 @@ setup_browsers() {
   have geckodriver || { log "cargo install geckodriver (takes minutes)"; cargo install --locked geckodriver || cargo install geckodriver; }
 }
 
+setup_recipes() {
+  apt_install parallel rsync python3-yaml
+}
+
 setup_mutants() {
   have cargo-mutants || { log "cargo install cargo-mutants (takes minutes)"; cargo install --locked cargo-mutants; }
 }
@@ -91,7 +96,8 @@ case "${1:-all}" in
   bindgen) setup_bindgen ;;
   web) setup_web ;;
   browsers) setup_browsers ;;
+  recipes) setup_recipes ;;
   mutants) setup_mutants ;;
-  all) setup_rust; setup_node; setup_web; setup_browsers ;;
-  *) echo "usage: $0 [rust|node|bindgen|web|browsers|mutants|all]" >&2; exit 2 ;;
+  all) setup_rust; setup_node; setup_web; setup_browsers; setup_recipes ;;
+  *) echo "usage: $0 [rust|node|bindgen|web|browsers|recipes|mutants|all]" >&2; exit 2 ;;
 esac

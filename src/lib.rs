@@ -23,6 +23,7 @@ pub mod plot;
 pub mod rng;
 pub mod runs;
 pub mod schedule;
+pub mod shard;
 pub mod summary;
 pub mod train;
 

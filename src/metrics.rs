@@ -11,6 +11,11 @@
 //! (with `order=same` a repeat shuffles with the base seed, `seed − repeat`: rerun it as
 //! repeat `repeat` of `--seed <seed − repeat>`).
 //!
+//! The last two columns say what the file holds: `shard` (`i/n`, `1/1` for a whole
+//! experiment) and `experiment` (the whole experiment's URL query, base seed, every k),
+//! the same in every row, so the shards of a sweep can be checked and merged
+//! (`shard::merge`). The page's export leaves both empty.
+//!
 //! Records hold no wall-clock time of their own making: the trainer is pure,
 //! so the shells (CLI, worker) fill `wall_ms` in.
 
@@ -19,6 +24,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, PARAMS};
+use crate::shard::Shard;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,11 +110,15 @@ pub const METRIC_COLUMNS: &[&str] = &[
     "status",
 ];
 
-/// The CSV header: `run,k,repeat,batch,<parameters but k>,<metrics>`.
+/// The columns after the metrics: which shard of which experiment the file holds.
+pub const FILE_COLUMNS: &[&str] = &["shard", "experiment"];
+
+/// The CSV header: `run,k,repeat,batch,<parameters but k>,<metrics>,shard,experiment`.
 pub fn csv_header() -> Vec<&'static str> {
     let mut h = vec!["run", "k", "repeat", "batch"];
     h.extend(PARAMS.iter().filter(|p| p.name != "k").map(|p| p.csv));
     h.extend_from_slice(METRIC_COLUMNS);
+    h.extend_from_slice(FILE_COLUMNS);
     h
 }
 
@@ -120,7 +130,8 @@ fn num(v: f64) -> String {
     }
 }
 
-/// One CSV row for a record of a run.
+/// One CSV row for a record of a run, up to the [`FILE_COLUMNS`] (the file's, not the
+/// record's: see [`write_csv_of`]).
 pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
     let mut row = vec![
         run.run.to_string(),
@@ -154,13 +165,31 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
     row
 }
 
-/// Writes every record of every run as CSV.
+/// Writes every record of every run as CSV, with the [`FILE_COLUMNS`] empty (the
+/// page's export, which does not name its experiment).
 pub fn write_csv<W: Write>(out: W, runs: &[RunResult]) -> Result<(), csv::Error> {
+    write_rows(out, runs, ["".into(), "".into()])
+}
+
+/// Writes every record of every run as CSV, each row naming `shard` of `experiment`
+/// (the whole experiment: every k, the base seed) in the [`FILE_COLUMNS`].
+pub fn write_csv_of<W: Write>(
+    out: W,
+    runs: &[RunResult],
+    experiment: &Config,
+    shard: Shard,
+) -> Result<(), csv::Error> {
+    write_rows(out, runs, [shard.to_string(), experiment.to_query()])
+}
+
+fn write_rows<W: Write>(out: W, runs: &[RunResult], file: [String; 2]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(csv_header())?;
     for run in runs {
         for r in &run.records {
-            w.write_record(csv_row(run, r))?;
+            let mut row = csv_row(run, r);
+            row.extend(file.iter().cloned());
+            w.write_record(row)?;
         }
     }
     w.flush()?;
@@ -176,7 +205,7 @@ pub fn to_csv_string(runs: &[RunResult]) -> String {
 
 /// Reads a CSV written by [`write_csv`] back into runs (rows grouped by the `run`
 /// column, in order of first appearance). The config is the experiment's (base seed =
-/// the `seed` column − `repeat`); `wall_ms` keeps its one decimal. Errors name the row
+/// the `seed` column − `repeat`); `wall_ms` keeps its one decimal. Errors name the line
 /// and the column.
 pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
     let mut rd = csv::Reader::from_reader(text.as_bytes());
@@ -190,12 +219,13 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
     let mut runs: Vec<RunResult> = Vec::new();
     for (i, row) in rd.records().enumerate() {
         let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
+        // The file's line (the header is line 1), for the messages.
+        let line = row.position().map_or(i as u64 + 2, |p| p.line());
         let at = |name: &str| -> Result<&str, String> {
             let c = col(name)?;
-            row.get(c)
-                .ok_or_else(|| format!("row {}: no {name}", i + 1))
+            row.get(c).ok_or_else(|| format!("line {line}: no {name}"))
         };
-        let bad = |name: &str| format!("row {}: bad {name}", i + 1);
+        let bad = |name: &str| format!("line {line}: bad {name}");
         let int = |name: &str| at(name)?.parse::<u64>().map_err(|_| bad(name));
         let float = |name: &str| -> Result<f64, String> {
             let t = at(name)?;
@@ -209,15 +239,13 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
         for p in PARAMS.iter().filter(|p| p.name != "seed") {
             config
                 .set(p.name, at(p.csv)?)
-                .map_err(|e| format!("row {}: {e}", i + 1))?;
+                .map_err(|e| format!("line {line}: {e}"))?;
         }
         let repeat = int("repeat")? as u32;
         config.seed = int("seed")?
             .checked_sub(repeat as u64)
             .ok_or_else(|| bad("seed"))?;
-        config
-            .validate()
-            .map_err(|e| format!("row {}: {e}", i + 1))?;
+        config.validate().map_err(|e| format!("line {line}: {e}"))?;
         let status = match at("status")? {
             "running" => Status::Running,
             "done" => Status::Done,
@@ -250,6 +278,63 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
         }
     }
     Ok(runs)
+}
+
+/// A CSV written by [`write_csv_of`] (or [`write_csv`]): its runs and what it holds.
+#[derive(Clone, Debug)]
+pub struct CsvFile {
+    pub runs: Vec<RunResult>,
+    /// The `shard` column; `None` when empty or absent (the page's export).
+    pub shard: Option<Shard>,
+    /// The `experiment` column, parsed; `None` when `shard` is.
+    pub experiment: Option<Config>,
+}
+
+/// Reads a CSV: its runs ([`runs_from_csv`]) and its [`FILE_COLUMNS`], which every row
+/// must agree on. Errors name the line and the column.
+pub fn read_csv(text: &str) -> Result<CsvFile, String> {
+    let runs = runs_from_csv(text)?;
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header = rd.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (shard_col, exp_col) = (col(FILE_COLUMNS[0]), col(FILE_COLUMNS[1]));
+    let mut first: Option<(u64, String, String)> = None;
+    for row in rd.records() {
+        let row = row.map_err(|e| e.to_string())?;
+        let line = row.position().map_or(0, |p| p.line());
+        let get = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").to_string();
+        let (shard, exp) = (get(shard_col), get(exp_col));
+        match &first {
+            None => first = Some((line, shard, exp)),
+            Some((l, s, e)) => {
+                if *s != shard {
+                    return Err(format!(
+                        "line {line}: shard `{shard}` but line {l} says `{s}`: a file holds one shard"
+                    ));
+                }
+                if *e != exp {
+                    return Err(format!(
+                        "line {line}: its experiment differs from line {l}'s: a file holds one experiment"
+                    ));
+                }
+            }
+        }
+    }
+    let (shard, experiment) = match first {
+        Some((line, s, e)) if !s.is_empty() => {
+            let shard = Shard::parse(&s).map_err(|m| format!("line {line}: {m}"))?;
+            let exp = Config::from_query(&e)
+                .and_then(|c| c.validate().map(|_| c))
+                .map_err(|m| format!("line {line}: experiment: {m}"))?;
+            (Some(shard), Some(exp))
+        }
+        _ => (None, None),
+    };
+    Ok(CsvFile {
+        runs,
+        shard,
+        experiment,
+    })
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ const HEADER: &[&str] = &[
     "noise_scale",
     "wall_ms",
     "status",
+    "shard",
+    "experiment",
 ];
 
 fn sweep() -> Command {

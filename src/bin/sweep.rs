@@ -1,15 +1,20 @@
 //! `sweep`: the native CLI. Runs every k of an experiment in parallel on all
 //! cores, prints progress, and writes one CSV (one row per run per epoch) and
-//! an SVG of the curves drawn by the same plot code as the page.
+//! an SVG of the curves drawn by the same plot code as the page. `--shard i/n` trains
+//! only shard i of n's runs and writes only their CSV; `sweep merge` puts the shards'
+//! CSVs back together into the CSV, SVG and summary of the whole experiment.
 //!
 //! A shell only: flags come from the config's parameter table, the runs (order,
-//! groups, seeds) from `runs`, training from `train::Trainer`, the critical batch size
-//! from `summary`, files from `metrics` and `plot`. It owns the file system, the threads
-//! and the clock, which the core never touches. `files.rs` reads the MNIST files,
-//! `report.rs` writes the CSV, the SVG and the closing table.
+//! groups, seeds) from `runs`, which runs a shard holds from `shard`, training from
+//! `train::Trainer`, the critical batch size from `summary`, files from `metrics` and
+//! `plot`. It owns the file system, the threads and the clock, which the core never
+//! touches. `files.rs` reads the MNIST files, `report.rs` writes the CSV, the SVG and the
+//! closing table, `merge.rs` is the `merge` subcommand.
 
 #[path = "sweep/files.rs"]
 mod files;
+#[path = "sweep/merge.rs"]
+mod merge;
 #[path = "sweep/report.rs"]
 mod report;
 
@@ -21,7 +26,9 @@ use std::time::Instant;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use lr_batch_playground::config::{Config, PARAMS};
 use lr_batch_playground::metrics::{RunResult, Status};
+use lr_batch_playground::runs::group_label;
 use lr_batch_playground::schedule::RunPlan;
+use lr_batch_playground::shard::Shard;
 use lr_batch_playground::train::Trainer;
 
 use files::DEFAULT_DATA;
@@ -30,6 +37,8 @@ fn cli() -> Command {
     // A flag given twice: the last one wins, as with a URL's keys.
     let mut cmd = Command::new("sweep")
         .args_override_self(true)
+        .args_conflicts_with_subcommands(true)
+        .subcommand(merge::command())
         .about("Train the article's CNN on MNIST for every k of an experiment and write CSV + SVG.")
         .long_about(
             "Train the article's CNN (conv 3×3×32 → ReLU → max-pool → dropout → dense) on MNIST \
@@ -41,7 +50,9 @@ fn cli() -> Command {
             "Examples:\n  sweep --k 1-7 --rule linear --epochs 10      the article's grid\n  \
              sweep --k 1-7 --rule none                    no scaling: watch k=7 fall behind\n  \
              sweep --opt adam --lr0 0.001 --k 1,4         Adam\n  \
-             sweep --data ~/mnist --train 48000           the official MNIST files",
+             sweep --data ~/mnist --train 48000           the official MNIST files\n  \
+             sweep --k 1-7 --shard 2/3 --out out/s2       one third of the runs (CSV only)\n  \
+             sweep merge out/s1.csv out/s2.csv out/s3.csv --out out/sweep",
         );
     // `data` is the one parameter set from the files rather than typed: its flag is
     // `--data DIR` below, and the config records the loaded dataset's identity.
@@ -85,21 +96,40 @@ fn cli() -> Command {
             .help("runs trained at once [default: the number of cores]"),
     )
     .arg(
+        Arg::new("shard")
+            .long("shard")
+            .value_name("I/N")
+            .value_parser(Shard::parse)
+            .help(
+                "train only shard I of N (1 ≤ I ≤ N: the runs whose index mod N is I − 1) and \
+                 write only PREFIX.csv; `sweep merge` joins the N CSVs",
+            ),
+    )
+    .arg(
+        Arg::new("dry-run")
+            .long("dry-run")
+            .action(ArgAction::SetTrue)
+            .help("list the runs this command would train (with --shard: the shard's) and exit"),
+    )
+    .args(svg_args())
+    .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("no progress lines"))
+}
+
+/// The SVG's flags, shared by a run and `merge`.
+fn svg_args() -> [Arg; 3] {
+    [
         Arg::new("x")
             .long("x")
             .value_name("AXIS")
             .default_value("epoch")
             .value_parser(["epoch", "samples", "steps", "time"])
             .help("x axis of the SVG"),
-    )
-    .arg(Arg::new("log-loss").long("log-loss").action(ArgAction::SetTrue).help("losses on a log scale in the SVG"))
-    .arg(
+        Arg::new("log-loss").long("log-loss").action(ArgAction::SetTrue).help("losses on a log scale in the SVG"),
         Arg::new("overlay")
             .long("overlay")
             .action(ArgAction::SetTrue)
             .help("draw the k=1 curve faintly on every run's axis in the SVG (what the rule predicts)"),
-    )
-    .arg(Arg::new("quiet").long("quiet").short('q').action(ArgAction::SetTrue).help("no progress lines"))
+    ]
 }
 
 fn config_from(m: &ArgMatches) -> Result<Config, String> {
@@ -131,6 +161,13 @@ pub(crate) fn short(v: f64) -> String {
 
 fn main() {
     let m = cli().get_matches();
+    if let Some(("merge", sm)) = m.subcommand() {
+        if let Err(e) = merge::run(sm) {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let cfg = match config_from(&m) {
         Ok(c) => c,
         Err(e) => {
@@ -145,6 +182,29 @@ fn main() {
 }
 
 fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
+    let shard = m.get_one::<Shard>("shard").copied();
+    let all = cfg.runs();
+    let total = all.len();
+    // (index in the experiment, run) of the runs to train here.
+    let specs = shard.unwrap_or(Shard::WHOLE).select(all);
+    let prefix = PathBuf::from(m.get_one::<String>("out").expect("has a default"));
+    if let Some(s) = shard {
+        eprintln!(
+            "shard {s}: {} of the experiment's {total} runs",
+            specs.len()
+        );
+    }
+    if m.get_flag("dry-run") {
+        for (j, spec) in &specs {
+            println!(
+                "run {j}: {}, repeat {}, seed {}",
+                group_label(spec),
+                spec.repeat,
+                spec.seed
+            );
+        }
+        return Ok(());
+    }
     let (split, dataset) = files::load_data(m.get_one::<String>("data"), cfg)?;
     let split = Arc::new(split);
     // The CSV and the page link name the data the runs trained on.
@@ -152,8 +212,16 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         data: dataset.to_string(),
         ..cfg.clone()
     };
+    if let (Some(s), true) = (shard, specs.is_empty()) {
+        // More shards than runs: this one has nothing to train, and says so in its file.
+        let csv = report::write_csv(cfg, s, &[], &prefix)?;
+        println!(
+            "shard {s} holds no runs (the experiment has {total}): wrote {} with its header only",
+            csv.display()
+        );
+        return Ok(());
+    }
     let quiet = m.get_flag("quiet");
-    let specs = cfg.runs();
     let jobs = m
         .get_one::<usize>("jobs")
         .copied()
@@ -162,7 +230,7 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                 .map(|n| n.get())
                 .unwrap_or(1)
         })
-        .clamp(1, specs.len());
+        .clamp(1, specs.len().max(1));
     eprintln!(
         "{} runs × {} epochs on {} training / {} test digits, {jobs} at a time",
         specs.len(),
@@ -184,8 +252,8 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(spec) = specs.get(i) else { break };
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&(i, ref spec)) = specs.get(n) else { break };
                 let mut t = match Trainer::for_run(spec, split.clone()) {
                     Ok(t) => t,
                     Err(e) => {
@@ -214,7 +282,7 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                     records.push(r);
                 }
                 let result = RunResult { run: i, config: t.config().clone(), repeat: spec.repeat, records };
-                results.lock().unwrap()[i] = Some(result);
+                results.lock().unwrap()[n] = Some(result);
             });
         }
     });
@@ -228,9 +296,21 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         .flatten()
         .collect();
 
-    let prefix = PathBuf::from(m.get_one::<String>("out").expect("has a default"));
-    let (csv_path, svg_path) = report::write_files(cfg, m, &runs, split.train.len(), &prefix)?;
+    if let Some(s) = shard {
+        let csv_path = report::write_csv(cfg, s, &runs, &prefix)?;
+        report::print_table(&runs);
+        println!(
+            "shard {s}: wrote {} in {:.1}s; `sweep merge` joins it with the other shards' CSVs \
+             into the chart and the summary",
+            csv_path.display(),
+            start.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let n_train = cfg.train.min(split.train.len());
+    let (csv_path, svg_path) = report::write_files(cfg, m, &runs, n_train, &prefix)?;
     report::print_table(&runs);
+    report::print_summary(&runs);
     println!(
         "wrote {} and {} in {:.1}s",
         csv_path.display(),

@@ -31,7 +31,7 @@ const OUT = path.join(ROOT, "out");
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
   "repeats,order,mode,grid_b,grid_lr,target," +
-  "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status";
+  "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status,shard,experiment";
 
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
 let context;

@@ -1,40 +1,52 @@
-//! What `sweep` leaves behind: the CSV (`metrics::write_csv`), the SVG (`plot`, one
-//! curve per group of `Config::runs`, its repeats as a band; or the landscape), and the
-//! closing table with the critical batch size (`summary::critical_batch`, the function
-//! the page's `criticalBatch` calls).
+//! What `sweep` and `sweep merge` leave behind: the CSV (`metrics::write_csv_of`, naming
+//! the experiment and the shard), the SVG (`plot`, one curve per group of `Config::runs`,
+//! its repeats as a band; or the landscape), and the closing table with the critical
+//! batch size (`summary::critical_batch`, the function the page's `criticalBatch` calls).
+//! A run and a merge of its shards go through the same functions here.
 
 use std::path::{Path, PathBuf};
 
 use clap::ArgMatches;
 use lr_batch_playground::config::{Config, Mode};
 use lr_batch_playground::landscape::Landscape;
-use lr_batch_playground::metrics::{write_csv, RunResult};
+use lr_batch_playground::metrics::{write_csv_of, RunResult};
 use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
 use lr_batch_playground::schedule::RunPlan;
+use lr_batch_playground::shard::Shard;
 use lr_batch_playground::summary::critical_batch;
 
 use super::{label, short};
 
-/// Writes PREFIX.csv and PREFIX.svg; returns their paths.
-pub fn write_files(
+/// Writes PREFIX.csv (the runs of `shard` of the experiment `cfg`); returns its path.
+pub fn write_csv(
     cfg: &Config,
-    m: &ArgMatches,
+    shard: Shard,
     runs: &[RunResult],
-    train_avail: usize,
     prefix: &Path,
-) -> Result<(PathBuf, PathBuf), String> {
+) -> Result<PathBuf, String> {
     if let Some(parent) = prefix.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     let csv_path = prefix.with_extension("csv");
     let file =
         std::fs::File::create(&csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
-    write_csv(std::io::BufWriter::new(file), runs)
+    write_csv_of(std::io::BufWriter::new(file), runs, cfg, shard)
         .map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    Ok(csv_path)
+}
 
+/// Writes PREFIX.csv and PREFIX.svg of every run of `cfg` (in its order), trained on
+/// `n_train` samples; returns their paths.
+pub fn write_files(
+    cfg: &Config,
+    m: &ArgMatches,
+    runs: &[RunResult],
+    n_train: usize,
+    prefix: &Path,
+) -> Result<(PathBuf, PathBuf), String> {
+    let csv_path = write_csv(cfg, Shard::WHOLE, runs, prefix)?;
     let svg = match cfg.mode {
         Mode::Curves => {
-            let n_train = cfg.train.min(train_avail);
             // One curve per group (k); its repeats (other seeds) become a band.
             let specs = cfg.runs();
             let mut groups: Vec<(u32, Vec<&RunResult>)> = Vec::new();
@@ -80,7 +92,7 @@ pub fn write_files(
     Ok((csv_path, svg_path))
 }
 
-/// The closing table (one line per run) and the critical batch size.
+/// The closing table: one line per run.
 pub fn print_table(runs: &[RunResult]) {
     println!(
         "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>9}",
@@ -101,6 +113,10 @@ pub fn print_table(runs: &[RunResult]) {
             );
         }
     }
+}
+
+/// The critical batch size of the runs.
+pub fn print_summary(runs: &[RunResult]) {
     match critical_batch(runs.iter().map(|r| (r, None))) {
         Some(s) => println!(
             "critical batch size ≈ {:.0} (median of the latest gradient noise scale B_simple \
