@@ -212,6 +212,8 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         data: dataset.to_string(),
         ..cfg.clone()
     };
+    // The same runs, now carrying the loaded dataset's identity.
+    let specs = shard.unwrap_or(Shard::WHOLE).select(cfg.runs());
     if let (Some(s), true) = (shard, specs.is_empty()) {
         // More shards than runs: this one has nothing to train, and says so in its file.
         let csv = report::write_csv(cfg, s, &[], &prefix)?;
