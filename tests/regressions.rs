@@ -305,6 +305,42 @@ fn model_dropout_keeps_the_expected_activation() {
     );
 }
 
+/// A synthetic epoch record at batch 8 and rate 0.1: what a landscape cell reads from a
+/// run (its step, test accuracy and status), the train and test losses both `loss`.
+fn record(epoch: u32, step: u64, loss: f64, acc: f64, status: Status) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        step,
+        samples: 8 * step,
+        lr: 0.1,
+        batch: 8,
+        train_loss: loss,
+        test_loss: loss,
+        test_acc: acc,
+        noise_scale: f64::NAN,
+        wall_ms: 0.0,
+        status,
+    }
+}
+
+/// The runs of `cfg`'s landscape grid, each with the records `records(b, lr, repeat)` gives
+/// for its cell's batch size, learning rate and repeat.
+fn fake_runs(
+    cfg: &Config,
+    records: impl Fn(usize, f64, u32) -> Vec<EpochRecord>,
+) -> Vec<RunResult> {
+    cfg.runs()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| RunResult {
+            run: i,
+            config: s.config.clone(),
+            repeat: s.repeat,
+            records: records(s.config.b0, s.config.lr0, s.repeat),
+        })
+        .collect()
+}
+
 #[test]
 fn a_cell_at_chance_without_divergence_is_collapsed() {
     let cfg = Config {
@@ -315,47 +351,21 @@ fn a_cell_at_chance_without_divergence_is_collapsed() {
         repeats: 2,
         ..Config::default()
     };
-    let rec = |epoch, acc, status| EpochRecord {
-        epoch,
-        step: 100 * epoch as u64,
-        samples: 800 * epoch as u64,
-        lr: 0.1,
-        batch: 8,
-        train_loss: 2.3,
-        test_loss: 2.3,
-        test_acc: acc,
-        noise_scale: f64::NAN,
-        wall_ms: 0.0,
-        status,
-    };
-    let runs: Vec<RunResult> = cfg
-        .runs()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let (b, lr) = (s.config.b0, s.config.lr0);
-            let records = match (b, lr, s.repeat) {
-                // Both repeats end at chance, finished, no divergence: collapsed.
-                (8, 1.0, _) => vec![rec(1, 0.2, Status::Running), rec(2, 0.098, Status::Done)],
-                // At the threshold exactly: collapsed too (≤).
-                (64, 1.0, _) => vec![
-                    rec(1, CHANCE_ACC, Status::Running),
-                    rec(2, CHANCE_ACC, Status::Done),
-                ],
-                // Just above it: not collapsed.
-                (64, 0.01, _) => vec![rec(1, 0.11, Status::Running), rec(2, 0.13, Status::Done)],
-                // At chance but diverged: crossed out, not greyed.
-                (_, 10.0, 0) => vec![rec(1, 0.1, Status::Diverged)],
-                _ => vec![rec(1, 0.5, Status::Running), rec(2, 0.9, Status::Done)],
-            };
-            RunResult {
-                run: i,
-                config: s.config.clone(),
-                repeat: s.repeat,
-                records,
-            }
-        })
-        .collect();
+    let rec = |epoch: u32, acc, status| record(epoch, 100 * epoch as u64, 2.3, acc, status);
+    let runs = fake_runs(&cfg, |b, lr, repeat| match (b, lr, repeat) {
+        // Both repeats end at chance, finished, no divergence: collapsed.
+        (8, 1.0, _) => vec![rec(1, 0.2, Status::Running), rec(2, 0.098, Status::Done)],
+        // At the threshold exactly: collapsed too (≤).
+        (64, 1.0, _) => vec![
+            rec(1, CHANCE_ACC, Status::Running),
+            rec(2, CHANCE_ACC, Status::Done),
+        ],
+        // Just above it: not collapsed.
+        (64, 0.01, _) => vec![rec(1, 0.11, Status::Running), rec(2, 0.13, Status::Done)],
+        // At chance but diverged: crossed out, not greyed.
+        (_, 10.0, 0) => vec![rec(1, 0.1, Status::Diverged)],
+        _ => vec![rec(1, 0.5, Status::Running), rec(2, 0.9, Status::Done)],
+    });
     let l = Landscape::new(&cfg, &runs);
     let cell = |b: usize, lr: f64| {
         let i = l.grid_b.iter().position(|&x| x == b).unwrap();
@@ -393,51 +403,26 @@ fn landscape_cells_count_finished_runs_only() {
         target: 50.0,
         ..Config::default()
     };
-    let rec = |epoch: u32, step: u64, acc: f64, status| EpochRecord {
-        epoch,
-        step,
-        samples: 0,
-        lr: 0.1,
-        batch: 8,
-        train_loss: 1.0,
-        test_loss: 1.0,
-        test_acc: acc,
-        noise_scale: f64::NAN,
-        wall_ms: 0.0,
-        status,
-    };
-    let runs: Vec<RunResult> = cfg
-        .runs()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let records = match (s.config.lr0, s.repeat) {
-                // Still running after epoch 1 of 2 (at chance so far).
-                (0.1, _) => vec![rec(1, 10, 0.1, Status::Running)],
-                // Stopped by the user after epoch 1: finished, counted.
-                (0.2, 0) => vec![rec(1, 10, 0.7, Status::Stopped)],
-                (0.2, _) => vec![
-                    rec(1, 10, 0.3, Status::Running),
-                    rec(2, 20, 0.9, Status::Done),
-                ],
-                // One repeat never reaches 50 %.
-                (_, 0) => vec![
-                    rec(1, 10, 0.2, Status::Running),
-                    rec(2, 20, 0.4, Status::Done),
-                ],
-                _ => vec![
-                    rec(1, 10, 0.6, Status::Running),
-                    rec(2, 20, 0.8, Status::Done),
-                ],
-            };
-            RunResult {
-                run: i,
-                config: s.config.clone(),
-                repeat: s.repeat,
-                records,
-            }
-        })
-        .collect();
+    let rec = |epoch, step, acc, status| record(epoch, step, 1.0, acc, status);
+    let runs = fake_runs(&cfg, |_, lr, repeat| match (lr, repeat) {
+        // Still running after epoch 1 of 2 (at chance so far).
+        (0.1, _) => vec![rec(1, 10, 0.1, Status::Running)],
+        // Stopped by the user after epoch 1: finished, counted.
+        (0.2, 0) => vec![rec(1, 10, 0.7, Status::Stopped)],
+        (0.2, _) => vec![
+            rec(1, 10, 0.3, Status::Running),
+            rec(2, 20, 0.9, Status::Done),
+        ],
+        // One repeat never reaches 50 %.
+        (_, 0) => vec![
+            rec(1, 10, 0.2, Status::Running),
+            rec(2, 20, 0.4, Status::Done),
+        ],
+        _ => vec![
+            rec(1, 10, 0.6, Status::Running),
+            rec(2, 20, 0.8, Status::Done),
+        ],
+    });
     let l = Landscape::new(&cfg, &runs);
     let c = &l.cells[0];
     assert_eq!(c[0].done, 0, "{:?}", c[0]);

@@ -1,7 +1,8 @@
 //! Wiring only: loads the wasm module (for parsing, the run list, drawing and CSV,
 //! never for training), reads the URL, and connects the controls, the runs
-//! (runs.js, one Web Worker each), the charts (curves and noise scale, or the
-//! landscape), the live view, the notices and the exports.
+//! (runs.js, one Web Worker each; the runs table and the experiment's events in
+//! runlist.js), the charts (curves and noise scale, or the landscape), the live
+//! view, the status line (status.js), the notices and the exports.
 //!
 //! The page's state is the one object `app` (app.js). The mode (curves |
 //! landscape) is part of the config and shows on <body data-mode>, which the
@@ -9,7 +10,7 @@
 //! `applyConfig` or `setView`, which update the URL (share.js) so the address bar
 //! always reproduces the page.
 //!
-//! Work budget (budget.js): the experiment's cost is estimated before it starts
+//! Work budget (budget.js, status.js): the experiment's cost is estimated before it starts
 //! and shown next to Run; a link's `autorun` starts it only when the estimate is
 //! within the budget, and a framed page (`embed=1`) only once it is on screen. A
 //! framed page pauses its runs while scrolled out of view or hidden, and resumes
@@ -24,19 +25,20 @@ import { Experiment } from "./runs.js";
 import { DataSource, imageCount } from "./data.js";
 import { OwnData } from "./owndata.js";
 import { poolSize } from "./pool.js";
-import { estimate, estimateText, durationText, DEFAULT_SPEED, loadSpeed, saveSpeed, speedOf } from "./budget.js";
+import { loadSpeed } from "./budget.js";
 import { Notices, errorText, visibleNotices } from "./notices.js";
-import { gridProgress, summaryText } from "./series.js";
-import { announce, epochMessage, doneMessage } from "./announce.js";
+import { gridProgress } from "./series.js";
 import { updateUrl, copyLink, exportCsv, exportPng } from "./share.js";
-import { refreshLive, fetchImages, clearLive } from "./inside.js";
+import { refreshLive, clearLive } from "./inside.js";
 import { applyParams } from "./params.js";
 import { ChartView, throttledFrame } from "./chart.js";
 import { LiveView } from "./live.js";
 import { Controls } from "./controls.js";
-import { RunsTable, runLabel } from "./table.js";
 import { LandscapePanel } from "./landscape.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
+import { buildRunsTable, wireRuns } from "./runlist.js";
+import { showStatus, maybeAutorun, watchVisibility } from "./status.js";
+import { timed } from "./timed.js";
 
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
 const $ = (id) => document.getElementById(id);
@@ -209,105 +211,17 @@ function updateLandscape() {
   app.ui.landscape.update(summary, count, app.view.heat);
 }
 
-/** The cost of the experiment as it stands, at this browser's speed. */
-function currentEstimate() {
-  return estimate(app.specs, app.speed ?? DEFAULT_SPEED, app.slots);
-}
-
-function showEstimate(phase) {
-  const est = currentEstimate();
-  const runs = app.experiment.runs.length;
-  let text = estimateText(est, {
-    slots: app.slots,
-    runs,
-    measured: app.speed !== null,
-  });
-  if (app.budget.held) {
-    text = `Large experiment (≈ ${durationText(est.wallSeconds)} of training): it waits for you to press Run.`;
-  } else if (app.view.embed && !app.visible && phase !== "idle") {
-    text = "Paused while this frame is out of view.";
-  }
-  const el = $("estimate");
-  if (el.textContent !== text) el.textContent = text;
-  el.dataset.over = String(est.over);
-  el.dataset.seconds = String(Math.round(est.wallSeconds));
-}
-
-/**
- * Runs `fn` as a named phase of the page's work: a `performance.measure` ("page:table",
- * "page:landscape", …) that a PerformanceObserver (the e2e test's, the browser's
- * profiler) can attribute long tasks to. Cleared with each new experiment.
- */
-function timed(name, fn) {
-  const start = performance.now();
-  try {
-    return fn();
-  } finally {
-    performance.measure(`page:${name}`, { start, end: performance.now() });
-  }
-}
-
 const render = throttledFrame(() => timed("render", renderNow));
 
 function renderNow() {
-  const { experiment, ui } = app;
+  const { ui } = app;
   // Only the shown rows whose runs changed (the table pages a large experiment).
   timed("table", () => ui.table.update(app.config.epochs, app.dirty.all ? undefined : app.dirty.runs));
   app.dirty.all = false;
   app.dirty.runs.clear();
-  const phase = experiment.phase;
-  const runAll = $("run-all");
-  runAll.textContent = {
-    idle: "Run",
-    running: "Pause",
-    paused: "Resume",
-    ended: "Run again",
-  }[phase];
-  runAll.dataset.phase = phase;
-  $("stop-all").disabled = !(phase === "running" || phase === "paused");
-  $("reset-all").disabled = experiment.runs.every((r) => r.status === "idle");
-  const summary = summaryText(experiment.runs, app.config, app.slots);
-  // Only on change: it is a live region, and screen readers announce every write.
-  if ($("summary").textContent !== summary) $("summary").textContent = summary;
-  showEstimate(phase);
+  showStatus(app);
   timed("critical", () => ui.controls.setCritical(criticalBatch(app.history)));
   if (app.config.mode === "landscape") timed("landscape", updateLandscape);
-}
-
-// ---------- work budget and visibility ----------
-
-/** Starts a link's `autorun` when allowed: within budget, and on screen when framed. */
-function maybeAutorun() {
-  if (!app.view.autorun || app.budget.autorunDone || app.data.missing) return;
-  if (app.view.embed && !app.visible) return; // the visibility observer calls again
-  app.budget.autorunDone = true;
-  if (currentEstimate().over) {
-    app.budget.held = true;
-    render();
-    return;
-  }
-  app.experiment.startAll();
-}
-
-/** A framed page trains only while on screen: observed, and the runs held otherwise. */
-function watchVisibility() {
-  if (!app.view.embed) return;
-  app.visible = false;
-  app.experiment.hold(true);
-  let onScreen = false;
-  const update = () => {
-    const visible = onScreen && !document.hidden;
-    if (visible === app.visible) return;
-    app.visible = visible;
-    app.experiment.hold(!visible);
-    if (visible) maybeAutorun();
-    render();
-  };
-  new IntersectionObserver((entries) => {
-    onScreen = entries.some((e) => e.isIntersecting);
-    update();
-  }).observe(document.body); // (not a display: contents box, which never intersects)
-  document.addEventListener("visibilitychange", update);
 }
 
 // ---------- data ----------
@@ -351,20 +265,8 @@ function watchData() {
 // ---------- start ----------
 
 function wire() {
-  const { experiment, ui } = app;
-  $("run-all").addEventListener("click", () => {
-    const phase = experiment.phase;
-    app.budget.held = false;
-    if (phase === "running") experiment.pauseAll();
-    else if (phase === "paused") experiment.resumeAll();
-    else experiment.startAll();
-  });
-  $("stop-all").addEventListener("click", () => experiment.stopAll());
-  $("reset-all").addEventListener("click", () => {
-    experiment.resetAll();
-    clearLive(app);
-    invalidateCharts(true);
-  });
+  const { ui } = app;
+  wireRuns(app, { render, invalidateCharts });
   for (const r of document.querySelectorAll('input[name="x"]')) {
     r.addEventListener("change", () => r.checked && setView({ x: r.value }));
   }
@@ -378,47 +280,6 @@ function wire() {
   $("export-png").addEventListener("click", () =>
     exportPng(app, app.config.mode === "landscape" ? ui.landscapeChart : ui.chart),
   );
-
-  experiment.addEventListener("change", (e) => timed("change", () => onRunChange(e)));
-  experiment.addEventListener("epoch", (e) => timed("epoch", () => onEpoch(e)));
-  experiment.addEventListener("end", (e) => timed("end", () => onRunEnd(e)));
-  experiment.addEventListener("done", (e) => announce(doneMessage(e.detail.runs)));
-}
-
-function onRunChange(e) {
-  const { experiment, ui } = app;
-  const r = e.detail.run;
-  if (r) app.dirty.runs.add(r.index);
-  else app.dirty.all = true;
-  for (const x of r ? [r] : experiment.runs) {
-    if (!x.records.length) app.history.clear(x.index); // restarted or reset
-    app.history.setStatus(x.index, x.status);
-  }
-  if (r && r.ready && !ui.live.hasImages) fetchImages(app, r);
-  if (r && r.index === app.selected && !r.records.length) refreshLive(app);
-  render();
-}
-
-function onEpoch(e) {
-  const { run: r, record } = e.detail;
-  app.history.push(r.index, JSON.stringify(record));
-  app.history.setStatus(r.index, r.status);
-  announce(epochMessage(r, record));
-  const speed = speedOf(record, r.plan?.nTest ?? 0);
-  if (speed) {
-    app.speed = speed;
-    saveSpeed(speed);
-  }
-  if (r.index === app.selected) refreshLive(app);
-  invalidateCharts();
-  render();
-}
-
-function onRunEnd(e) {
-  app.history.setStatus(e.detail.run.index, e.detail.run.status);
-  if (e.detail.run.index === app.selected) refreshLive(app);
-  invalidateCharts();
-  render();
 }
 
 function buildViews() {
@@ -426,37 +287,7 @@ function buildViews() {
   ui.notices = new Notices($("notices"));
   ui.owndata = new OwnData(app, $("owndata"), (key, text, source) => onControlChange(key, text, source));
   ui.controls = new Controls($("controls"), onControlChange);
-  ui.table = new RunsTable(
-    $("runs-body"),
-    {
-      onAction: (action, i) => {
-        const { experiment } = app;
-        const r = experiment.runs[i];
-        if (!r) return;
-        if (action === "stop") experiment.stop(i);
-        else if (action === "reset") experiment.reset(i);
-        else if (r.status === "paused") experiment.resume(i);
-        else if (["running", "loading", "queued"].includes(r.status)) experiment.pause(i);
-        else experiment.start(i);
-      },
-      onSelect: (i) => {
-        app.selected = i;
-        ui.table.select(i);
-        ui.live.clear(`Run ${runLabel(app.experiment.runs[i], app.config)}`);
-        refreshLive(app);
-      },
-    },
-    {
-      nav: $("runs-pager"),
-      range: $("runs-range"),
-      first: $("runs-first"),
-      prev: $("runs-prev"),
-      next: $("runs-next"),
-      last: $("runs-last"),
-      selected: $("runs-to-selected"),
-      running: $("runs-to-running"),
-    },
-  );
+  ui.table = buildRunsTable(app);
   const paintCurves = (metrics) => (canvas, dpr) =>
     timed("chart", () => app.history.drawChart(canvas, curveOptions(metrics, dpr)));
   ui.chart = new ChartView($("chart"), paintCurves(METRICS), {
@@ -534,8 +365,8 @@ async function main() {
   setView({});
   applyConfig(app.config);
   watchData();
-  watchVisibility();
-  maybeAutorun();
+  watchVisibility(app, render);
+  maybeAutorun(app, render);
   performance.mark("page:ready");
 }
 

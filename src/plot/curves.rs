@@ -7,6 +7,8 @@
 //! trainers. The grid of panels is [`curves_layout`]'s (decided in CSS pixels); sizes are
 //! CSS pixels scaled by [`PlotOptions::scale`].
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -35,6 +37,69 @@ pub fn draw_curves<DB: DrawingBackend>(
     rects.truncate(n);
     root.present().map_err(err)?;
     Ok(rects)
+}
+
+/// The ticks of a value axis over `lo..=hi`: the multiples of the smallest step of 1, 2
+/// or 5 × 10ⁿ that gives at most `max` of them (plotters' choice of step), each computed
+/// as `i × step`.
+///
+/// Why not plotters' own: it adds the step to a running sum and stops once the sum
+/// passes the range's end with no tolerance, so the rounding error of that sum can
+/// drop the last tick even when it lies inside the range (the learning-rate panel of
+/// rates 0.001 and 0.004, a log axis over −3.05..−2.35, lost its top label −2.4).
+/// Here a multiple within a millionth of a step of either end counts as inside.
+pub(crate) fn ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) || max == 0 {
+        return if lo.is_finite() { vec![lo] } else { vec![] };
+    }
+    const SLACK: f64 = 1e-6;
+    let span = |step: f64| {
+        let first = (lo / step - SLACK).ceil();
+        let last = (hi / step + SLACK).floor();
+        (first, last, (last - first + 1.0).max(0.0))
+    };
+    // From a step wider than the range (one or two ticks) down through 5, 2, 1 × 10ⁿ,
+    // keeping the last step that still gives at most `max` ticks.
+    let mut step = 10f64.powf((hi - lo).log10().ceil());
+    let mut best = step;
+    'outer: for _ in 0..30 {
+        let decade = step;
+        for div in [2.0, 5.0, 10.0] {
+            let (_, _, count) = span(decade / div);
+            if count > max as f64 {
+                break 'outer;
+            }
+            best = decade / div;
+        }
+        step = decade / 10.0;
+    }
+    let (first, last, _) = span(best);
+    (first as i64..=last as i64)
+        .map(|i| i as f64 * best)
+        .collect()
+}
+
+/// A value axis whose tick marks and grid lines are [`ticks`], drawn as plotters' `f64`
+/// axis in every other way. (plotters' own `with_key_point_func` wrapper would do, but it
+/// loses the `f64` axis' label formatting that the mesh asks for.)
+struct Ticked(RangedCoordf64);
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        self.0.map(v, limit)
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        let r = self.0.range();
+        ticks(r.start, r.end, hint.max_num_points())
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.0.range()
+    }
 }
 
 /// The largest magnitude an axis of the curves extends to; see `draw_panel`.
@@ -103,7 +168,7 @@ fn draw_panel<DB: DrawingBackend>(
         .margin(fs(6.0))
         .x_label_area_size(fs(32.0))
         .y_label_area_size(fs(52.0))
-        .build_cartesian_2d(0.0..x_max, y0..y1)?;
+        .build_cartesian_2d(0.0..x_max, Ticked(RangedCoordf64::from(y0..y1)))?;
     let axis = opts.x;
     chart
         .configure_mesh()

@@ -70,11 +70,7 @@ fn landscape_svg_draws_cells_rules_and_steps() {
     }
     // The 90 % cell (batch 512, lr 1) is labelled; a diverged cell is dark.
     std::fs::write(std::env::temp_dir().join("lrbp-landscape.svg"), &svg).ok();
-    let texts: Vec<&str> = svg
-        .split("</text>")
-        .filter_map(|t| t.rsplit('>').next())
-        .map(str::trim)
-        .collect();
+    let texts = svg_texts(&svg);
     assert!(texts.contains(&"90"), "cell label");
     assert!(svg.contains("#3C3C3C"), "diverged cell colour");
 }
@@ -311,4 +307,71 @@ fn text_and_lines_scale_with_the_pixel_ratio() {
             );
         }
     }
+}
+
+/// The text of every `<text>` element of an SVG.
+fn svg_texts(svg: &str) -> Vec<&str> {
+    svg.split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .map(str::trim)
+        .collect()
+}
+
+/// The learning-rate panel of k = 1 and k = 4 under the linear rule (0.001 and 0.004): its
+/// log axis spans −3.05..−2.35, and its top tick, −2.4 (0.004), was dropped by plotters'
+/// running-sum tick loop, leaving the panel without the larger rate's label.
+#[test]
+fn the_lr_panel_labels_its_top_tick() {
+    let run = |lr: f64, batch: usize| -> Vec<EpochRecord> {
+        (1..=3)
+            .map(|e| EpochRecord {
+                lr,
+                batch,
+                ..rec(e, 0.9, Status::Running)
+            })
+            .collect()
+    };
+    let (a, b) = (run(0.001, 8), run(0.004, 32));
+    let curves = [Curve::new("k=1", &a, 0), Curve::new("k=4", &b, 1)];
+    let opts = PlotOptions {
+        metrics: vec![Metric::Lr],
+        runs: 2,
+        ..Default::default()
+    };
+    for height in [200, 300, 400] {
+        let svg = svg_string(&curves, &opts, (600, height)).unwrap();
+        let texts = svg_texts(&svg);
+        for label in ["0.001", "0.0016", "0.0025", "0.004"] {
+            assert!(
+                texts.contains(&label),
+                "no tick label {label} at height {height}: {texts:?}"
+            );
+        }
+    }
+}
+
+/// The ticks are whole multiples of a 1, 2 or 5 × 10ⁿ step, at most as many as asked,
+/// the ends included when they fall on a multiple.
+#[test]
+fn ticks_are_multiples_of_a_round_step_up_to_both_ends() {
+    let close = |got: Vec<f64>, want: &[f64]| {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+        }
+    };
+    // The learning-rate panel's log axis for 0.001 and 0.004 (padding 0.05 each side).
+    let (lo, hi) = (0.001f64.log10() - 0.05, 0.004f64.log10() + 0.05);
+    close(super::curves::ticks(lo, hi, 6), &[-3.0, -2.8, -2.6, -2.4]);
+    close(
+        super::curves::ticks(0.0, 100.0, 6),
+        &[0.0, 20.0, 40.0, 60.0, 80.0, 100.0],
+    );
+    close(super::curves::ticks(0.0, 1.0, 3), &[0.0, 0.5, 1.0]);
+    close(
+        super::curves::ticks(0.0, 2.5, 6),
+        &[0.0, 0.5, 1.0, 1.5, 2.0, 2.5],
+    );
+    assert_eq!(super::curves::ticks(1.0, 1.0, 6), vec![1.0]);
+    assert!(super::curves::ticks(0.0, 1e300, 6).len() <= 6);
 }

@@ -9,23 +9,15 @@ import assert from "node:assert/strict";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { rows } from "./page-model.mjs";
-import { ROOT, useSite } from "./site.mjs";
+import { ROOT, hostPage, useSite } from "./site.mjs";
 
 const OUT = path.join(ROOT, "out");
 
 /** A long host page whose iframe (autorun) sits far below the fold. */
-const BELOW_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Embed host</title><link rel="icon" href="data:,"></head>
-<body>
-<h1>A long tutorial</h1><div style="height: 4000px"></div>
-<iframe id="pg" title="Learning rate and batch size playground" src="/?embed=1&autorun=1&k=1&epochs=1&train=200" width="820" height="640"></iframe>
-<script>
-  window.__msgs = [];
-  window.addEventListener("message", (e) => {
-    if (e.source === document.getElementById("pg").contentWindow) window.__msgs.push(e.data);
-  });
-</script>
-</body></html>`;
+const BELOW_PAGE = hostPage("embed=1&autorun=1&k=1&epochs=1&train=200", {
+  heading: "A long tutorial",
+  filler: '<div style="height: 4000px"></div>',
+});
 
 const h = useSite({ "embed-below.html": BELOW_PAGE });
 const { problems, foreign, newPage, open } = h;

@@ -10,62 +10,29 @@
 // (simulated before the page loads: validation answers false and compiling rejects with a
 // CompileError, as an old browser does on SIMD opcodes) must each end in a message on the page.
 //
-// Runs against `dist/` (`make dist` first; `make test-e2e` does both) served by
-// tools/serve.mjs on a free port, in the Chromium of tools/browser.mjs. Training here is
+// Runs against `dist/` (`make dist` first; `make test-e2e` does both) with the site,
+// browser and page helpers of ./site.mjs, like the other e2e files. Training here is
 // tiny (200 images, one epoch): the file takes well under a minute on two cores.
 
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { stat } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../browser.mjs";
-import { serve } from "../serve.mjs";
 import { rows, controlValues } from "./page-model.mjs";
+import { useSite } from "./site.mjs";
 
-const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist");
-
-let server;
+const h = useSite();
+const { open } = h;
 let origin;
-let browser;
-let context;
 
 before(async () => {
-  try {
-    await stat(path.join(DIST, "pkg"));
-    await stat(path.join(DIST, "index.html"));
-  } catch {
-    throw new Error("dist/ is missing or incomplete: run `make dist` first (or `make test-e2e`)");
-  }
-  server = await serve(DIST, 0);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
-  context = await browser.newContext();
+  await h.ready;
+  origin = h.origin;
 });
 
-after(async () => {
-  await context?.close();
-  await browser?.close();
-  await new Promise((r) => (server ? server.close(r) : r()));
-});
-
-/** A page that records uncaught exceptions, and the runs' end event. */
+/** A watched page (./site.mjs) that also keeps its own uncaught exceptions, to assert on. */
 async function newPage() {
-  const page = await context.newPage();
+  const page = await h.newPage();
   page.uncaught = [];
   page.on("pageerror", (err) => page.uncaught.push(err.message));
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.addInitScript(() => {
-    window.__done = [];
-    document.addEventListener("lr-batch-playground:done", (e) => window.__done.push(e.detail));
-  });
-  return page;
-}
-
-/** Opens the page and waits until the runs table is built (wasm loaded). */
-async function open(page, query = "") {
-  await page.goto(`${origin}/${query}`);
-  await page.waitForSelector("#runs-body tr", { timeout: 30_000 });
   return page;
 }
 

@@ -24,7 +24,7 @@ import assert from "node:assert/strict";
 import { writeFile, readFile, mkdir, copyFile } from "node:fs/promises";
 import path from "node:path";
 import { rows, controlValues } from "./page-model.mjs";
-import { ROOT, useSite } from "./site.mjs";
+import { ROOT, hostPage, useSite } from "./site.mjs";
 
 const OUT = path.join(ROOT, "out");
 
@@ -36,19 +36,7 @@ const CSV_COLUMNS =
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
 let context;
 
-const EMBED_SRC = "/?embed=1&autorun=1&k=1,4&epochs=3&train=400";
-const HOST_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Embed host</title><link rel="icon" href="data:,"></head>
-<body>
-<h1>A tutorial page</h1>
-<iframe id="pg" title="Learning rate and batch size playground" src="${EMBED_SRC}" width="820" height="640"></iframe>
-<script>
-  window.__msgs = [];
-  window.addEventListener("message", (e) => {
-    if (e.source === document.getElementById("pg").contentWindow) window.__msgs.push(e.data);
-  });
-</script>
-</body></html>`;
+const HOST_PAGE = hostPage("embed=1&autorun=1&k=1,4&epochs=3&train=400");
 
 const h = useSite({ "embed-host.html": HOST_PAGE }, { acceptDownloads: true });
 const { foreign, problems, newPage, open } = h;

@@ -9,7 +9,9 @@
 // before/after hooks that a test file needs around that: the site, a Chromium (from
 // tools/browser.mjs) and one context, plus `newPage` (watched, announcements collected in
 // `window.__epochs` / `window.__done`) and `open` (a page of the site, once its runs table
-// is built). Nothing here knows what a test checks.
+// is built). `hostPage(query, opts)` writes a page that embeds the playground in an iframe
+// and collects the frame's messages in `window.__msgs`. Nothing here knows what a test
+// checks.
 
 import { before, after } from "node:test";
 import { mkdtemp, cp, writeFile, rm, stat } from "node:fs/promises";
@@ -40,6 +42,25 @@ export async function startSite(extra = {}) {
     await rm(site, { recursive: true, force: true });
   };
   return { origin, site, close };
+}
+
+/**
+ * An embedding host page: a heading, optional `filler` HTML, then the playground in an
+ * iframe (`#pg`, src `/?{query}`) whose postMessage records land in `window.__msgs`.
+ */
+export function hostPage(query, { heading = "A tutorial page", filler = "" } = {}) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Embed host</title><link rel="icon" href="data:,"></head>
+<body>
+<h1>${heading}</h1>${filler}
+<iframe id="pg" title="Learning rate and batch size playground" src="/?${query}" width="820" height="640"></iframe>
+<script>
+  window.__msgs = [];
+  window.addEventListener("message", (e) => {
+    if (e.source === document.getElementById("pg").contentWindow) window.__msgs.push(e.data);
+  });
+</script>
+</body></html>`;
 }
 
 /**
