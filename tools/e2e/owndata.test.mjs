@@ -85,9 +85,12 @@ async function choose(page, list) {
   const before = await page.evaluate(state);
   await page.evaluate(() => document.querySelector('#notices .notice[data-key="owndata"]')?.remove());
   await page.getByLabel(/Use your own data/).setInputFiles(list);
+  // Done when a notice appears or the link's dataset changes (not on any rewrite of the
+  // address: the page may still be normalising a link's order when the files are chosen).
   await page.waitForFunction(
     ([search]) =>
-      document.querySelector('#notices .notice[data-key="owndata"]') !== null || window.location.search !== search,
+      document.querySelector('#notices .notice[data-key="owndata"]') !== null ||
+      new URLSearchParams(window.location.search).get("data") !== new URLSearchParams(search).get("data"),
     before,
     { timeout: 30_000 },
   );
