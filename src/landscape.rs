@@ -31,9 +31,10 @@ pub struct Cell {
     pub loss: f64,
     /// Whether any repeat diverged.
     pub diverged: bool,
-    /// Whether the cell ended at chance level (≤ [`CHANCE_ACC`]) without
-    /// diverging: a step so large that every ReLU died, the network's other way of
-    /// failing at high learning rates.
+    /// Whether the cell collapsed without diverging: a repeat ended `collapsed` (the
+    /// summary's rule on its own evaluations), or the mean final accuracy is at chance
+    /// (≤ [`CHANCE_ACC`], for budgets too short for that rule). A step so large that
+    /// every ReLU died, the network's other way of failing at high learning rates.
     pub collapsed: bool,
     /// Mean optimizer steps to reach the target accuracy (None if a repeat never did).
     pub steps_to_target: Option<f64>,
@@ -157,7 +158,13 @@ fn cell(batch: usize, lr: f64, runs: &[&RunResult], epochs: u32, target: f64) ->
             mean(&|r| r.test_loss)
         },
         diverged,
-        collapsed: !diverged && acc <= CHANCE_ACC,
+        collapsed: !diverged
+            && (acc <= CHANCE_ACC
+                || finished.iter().any(|r| {
+                    r.records
+                        .last()
+                        .is_some_and(|l| l.status == Status::Collapsed)
+                })),
         steps_to_target: if steps.is_empty() || steps.iter().any(Option::is_none) {
             None
         } else {
@@ -182,6 +189,7 @@ mod tests {
             test_loss: 0.3,
             test_acc: acc,
             noise_scale: f64::NAN,
+            peak_loss: f64::NAN,
             wall_ms: 0.0,
             status,
         }

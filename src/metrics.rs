@@ -28,7 +28,12 @@ pub enum Status {
     Running,
     /// All epochs finished.
     Done,
-    /// The loss became NaN/Inf or exceeded [`crate::train::DIVERGENCE_LOSS`]; stopped.
+    /// All epochs finished, but the run collapsed: its last evaluations were no better
+    /// than always answering the most frequent class (the rule is
+    /// [`crate::summary::collapsed`]'s). Its scores are not results.
+    Collapsed,
+    /// A mini-batch loss was NaN or infinite (or above the `diverge` threshold when one
+    /// is set); stopped there.
     Diverged,
     /// Stopped by the user before the end.
     Stopped,
@@ -39,9 +44,28 @@ impl Status {
         match self {
             Status::Running => "running",
             Status::Done => "done",
+            Status::Collapsed => "collapsed",
             Status::Diverged => "diverged",
             Status::Stopped => "stopped",
         }
+    }
+
+    /// The status of a name as [`Status::as_str`] writes it.
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Done,
+            Status::Collapsed,
+            Status::Diverged,
+            Status::Stopped,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
+    /// Whether the run failed (collapsed or diverged): its scores are not results.
+    pub fn failed(self) -> bool {
+        matches!(self, Status::Collapsed | Status::Diverged)
     }
 }
 
@@ -66,9 +90,17 @@ pub struct EpochRecord {
     pub test_acc: f64,
     /// Gradient noise scale estimate (NaN when not measured).
     pub noise_scale: f64,
+    /// The largest finite mini-batch loss of the run so far (NaN before the first step):
+    /// how close a run that carried on came to blowing up.
+    #[serde(default = "nan")]
+    pub peak_loss: f64,
     /// Wall-clock milliseconds since the run started (filled by the shell).
     pub wall_ms: f64,
     pub status: Status,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// One run of an experiment and its records.
@@ -100,6 +132,7 @@ pub const METRIC_COLUMNS: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "peak_loss",
     "wall_ms",
     "status",
 ];
@@ -148,6 +181,7 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
         num(r.test_loss),
         num(r.test_acc),
         num(r.noise_scale),
+        num(r.peak_loss),
         format!("{:.1}", r.wall_ms),
         r.status.as_str().to_string(),
     ]);
@@ -218,13 +252,7 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
         config
             .validate()
             .map_err(|e| format!("row {}: {e}", i + 1))?;
-        let status = match at("status")? {
-            "running" => Status::Running,
-            "done" => Status::Done,
-            "diverged" => Status::Diverged,
-            "stopped" => Status::Stopped,
-            _ => return Err(bad("status")),
-        };
+        let status = Status::parse(at("status")?).ok_or_else(|| bad("status"))?;
         let record = EpochRecord {
             epoch: int("epoch")? as u32,
             step: int("step")?,
@@ -235,6 +263,7 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
             test_loss: float("test_loss")?,
             test_acc: float("test_acc")?,
             noise_scale: float("noise_scale")?,
+            peak_loss: float("peak_loss")?,
             wall_ms: float("wall_ms")?,
             status,
         };
@@ -267,6 +296,7 @@ mod tests {
             test_loss: 0.4,
             test_acc: 0.9,
             noise_scale: f64::NAN,
+            peak_loss: 3.5,
             wall_ms: 12.34,
             status: Status::Running,
         }

@@ -40,6 +40,7 @@ const HEADER: &[&str] = &[
     "grid_b",
     "grid_lr",
     "target",
+    "diverge",
     "epoch",
     "step",
     "samples",
@@ -48,6 +49,7 @@ const HEADER: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "peak_loss",
     "wall_ms",
     "status",
 ];
@@ -210,6 +212,8 @@ fn cli_landscape_and_repeats() {
         "1",
         "--train",
         "1000",
+        "--diverge",
+        "100",
     ];
     let (t, svg, _) = run_sweep("land", &args);
     assert_eq!(t.rows.len(), 4, "2 × 2 cells, one epoch each");
@@ -223,12 +227,36 @@ fn cli_landscape_and_repeats() {
         })
         .collect();
     assert!(cells.contains(&("16".into(), "0.01".into(), "done".into())));
-    // η = 10 with batch 16 explodes: the cell is marked, not hidden.
+    // η = 10 with batch 16 explodes past the old threshold: the cell is marked, not hidden.
     assert!(
         cells.contains(&("16".into(), "10".into(), "diverged".into())),
         "{cells:?}"
     );
     assert!(svg.contains("final test accuracy") && svg.contains("steps to reach"));
+}
+
+#[test]
+fn a_collapsed_run_is_marked_and_its_scores_are_not_printed_as_results() {
+    // η = 10 at batch 16 kills every ReLU; η = 0.01 learns.
+    let (t, _, stdout) = run_sweep(
+        "collapse",
+        &[
+            "--b0", "16", "--lr0", "10", "--k", "1", "--epochs", "3", "--train", "320",
+        ],
+    );
+    let last = t.rows.len() - 1;
+    assert_eq!(t.get(last, "status"), "collapsed");
+    assert!(t.get(last, "peak_loss").parse::<f64>().unwrap() > 100.0);
+    let row = stdout
+        .lines()
+        .find(|l| l.trim_end().ends_with("collapsed"))
+        .unwrap_or_else(|| panic!("no collapsed row:\n{stdout}"));
+    assert!(row.contains('—') && !row.contains('%'), "{row}");
+    assert!(stdout.contains("— collapsed:"), "{stdout}");
+    assert!(
+        stdout.contains("critical batch size: not measured"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -367,10 +367,12 @@ fn wild_record(g: &mut Gen, i: usize) -> EpochRecord {
         test_loss: wild_f64(g),
         test_acc: wild_f64(g),
         noise_scale: wild_f64(g),
+        peak_loss: wild_f64(g),
         wall_ms: wild_f64(g),
         status: *g.pick(&[
             Status::Running,
             Status::Done,
+            Status::Collapsed,
             Status::Diverged,
             Status::Stopped,
         ]),

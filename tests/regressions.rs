@@ -82,7 +82,8 @@ fn observed_order(t: &mut Trainer) -> Vec<Vec<usize>> {
     sorted.dedup();
     assert_eq!(sorted.len(), losses.len(), "sample losses must be distinct");
     t.run_to_end();
-    assert_eq!(t.status(), Status::Done);
+    // Trained to its end; a frozen network on random labels may end `collapsed` (at chance).
+    assert!(matches!(t.status(), Status::Done | Status::Collapsed));
     assert_eq!(
         t.model().params(),
         &params0[..],
@@ -325,6 +326,7 @@ fn a_cell_at_chance_without_divergence_is_collapsed() {
         test_loss: 2.3,
         test_acc: acc,
         noise_scale: f64::NAN,
+        peak_loss: f64::NAN,
         wall_ms: 0.0,
         status,
     };
@@ -403,6 +405,7 @@ fn landscape_cells_count_finished_runs_only() {
         test_loss: 1.0,
         test_acc: acc,
         noise_scale: f64::NAN,
+        peak_loss: f64::NAN,
         wall_ms: 0.0,
         status,
     };

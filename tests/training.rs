@@ -13,7 +13,8 @@ use lr_batch_playground::data::{self, Norm, Split};
 use lr_batch_playground::files;
 use lr_batch_playground::metrics::Status;
 use lr_batch_playground::model::{Model, CLASSES};
-use lr_batch_playground::train::Trainer;
+use lr_batch_playground::summary::{majority_share, COLLAPSE_MARGIN};
+use lr_batch_playground::train::{diverges, Trainer};
 
 /// The real subset, split with the whole training set (trainers cap it by `train`).
 fn split() -> Arc<Split> {
@@ -110,7 +111,13 @@ fn step_in_small_chunks_equals_whole_epochs() {
 
 #[test]
 fn a_diverging_run_is_marked_and_stopped() {
-    let mut t = Trainer::new(&cfg("train=800&epochs=3&lr0=5&opt=sgd"), 8, split()).unwrap();
+    // The old threshold, as a parameter: a finite loss above 100 stops the run.
+    let mut t = Trainer::new(
+        &cfg("train=800&epochs=3&lr0=5&opt=sgd&diverge=100"),
+        8,
+        split(),
+    )
+    .unwrap();
     let h = t.run_to_end().to_vec();
     assert_eq!(t.status(), Status::Diverged);
     let at = t.diverged_at().expect("records the step");
@@ -121,6 +128,72 @@ fn a_diverging_run_is_marked_and_stopped() {
     assert!(h[..h.len() - 1].iter().all(|r| r.status == Status::Running));
     // Nothing moves after divergence.
     assert_eq!(t.step(10).steps, 0);
+}
+
+#[test]
+fn only_a_non_finite_loss_diverges_by_default() {
+    assert!(diverges(f32::NAN, 0.0) && diverges(f32::INFINITY, 0.0));
+    assert!(diverges(f32::NEG_INFINITY, 1e30));
+    assert!(
+        !diverges(1e7, 0.0),
+        "a large finite loss is recorded, not fatal"
+    );
+    assert!(diverges(100.5, 100.0) && !diverges(100.0, 100.0));
+}
+
+#[test]
+fn a_large_finite_loss_is_recorded_as_the_peak_and_the_run_goes_on() {
+    // η = 10 at batch 16 blows the first losses far past 100, yet they stay finite.
+    let q = "train=320&epochs=2&lr0=10&b0=16&dropout=0";
+    let mut t = Trainer::new(&cfg(q), 1, split()).unwrap();
+    let h = t.run_to_end().to_vec();
+    assert!(matches!(t.status(), Status::Done | Status::Collapsed));
+    let losses = t.step_losses().to_vec();
+    assert_eq!(losses.len() as u64, t.steps_done(), "no step was refused");
+    let peak = losses.iter().map(|&l| l as f64).fold(f64::NAN, f64::max);
+    assert!(peak > 100.0, "this rate should blow up: {peak}");
+    assert_eq!(h.last().unwrap().peak_loss, peak);
+    assert_eq!(t.peak_loss(), peak);
+    // Each record's peak is the running maximum up to its step.
+    for r in &h {
+        let upto = losses[..r.step as usize]
+            .iter()
+            .map(|&l| l as f64)
+            .fold(f64::NAN, f64::max);
+        assert_eq!(r.peak_loss, upto, "epoch {}", r.epoch);
+    }
+    // With the old threshold the same run (same seed, same batches) stops at the first
+    // step whose loss passed 100.
+    let first = losses.iter().position(|&l| l > 100.0).unwrap() as u64;
+    let mut old = Trainer::new(&cfg(&format!("{q}&diverge=100")), 1, split()).unwrap();
+    old.run_to_end();
+    assert_eq!(old.status(), Status::Diverged);
+    assert_eq!(old.diverged_at(), Some(first));
+}
+
+#[test]
+fn a_run_answering_one_class_ends_collapsed_and_keeps_training() {
+    // η = 10 at batch 16 kills every ReLU: the network answers one class for ever.
+    let mut t = Trainer::new(
+        &cfg("train=320&epochs=4&lr0=10&b0=16&dropout=0"),
+        1,
+        split(),
+    )
+    .unwrap();
+    let h = t.run_to_end().to_vec();
+    assert_eq!(t.status(), Status::Collapsed);
+    assert_eq!(h.len(), 4, "trained to its end");
+    assert_eq!(t.steps_done(), t.plan().total_steps());
+    assert_eq!(h.last().unwrap().status, Status::Collapsed);
+    assert!(h[..3].iter().all(|r| r.status == Status::Running));
+    let majority = majority_share(&t.data().test.labels);
+    assert!(h[1..]
+        .iter()
+        .all(|r| r.test_acc <= majority + COLLAPSE_MARGIN));
+    // A run that learns ends done.
+    let mut ok = Trainer::new(&cfg("train=320&epochs=3&lr0=0.01&b0=16"), 1, split()).unwrap();
+    ok.run_to_end();
+    assert_eq!(ok.status(), Status::Done);
 }
 
 #[test]

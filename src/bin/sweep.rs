@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use lr_batch_playground::config::{Config, PARAMS};
-use lr_batch_playground::metrics::{RunResult, Status};
+use lr_batch_playground::metrics::RunResult;
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::train::Trainer;
 
@@ -197,7 +197,7 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                             r.test_loss,
                             100.0 * r.test_acc,
                             r.noise_scale,
-                            if r.status == Status::Diverged { "DIVERGED " } else { "" },
+                            if r.status.failed() { format!("{} ", r.status.as_str().to_uppercase()) } else { String::new() },
                             start.elapsed().as_secs_f64()
                         );
                     }

@@ -425,6 +425,22 @@ pub const PARAMS: &[Param] = &[
             float
         )
     ),
+    // Run health (divergence, evaluations): kept together.
+    row!(
+        "diverge",
+        "diverge",
+        "mini-batch loss above which a run stops as diverged; 0 = only a NaN or infinite loss",
+        number!(
+            diverge,
+            Range::Float {
+                lo: 0.0,
+                hi: 1e30,
+                lo_open: false,
+                hi_open: true
+            },
+            float
+        )
+    ),
 ];
 
 /// The table row of a parameter name.

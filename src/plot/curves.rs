@@ -37,6 +37,9 @@ pub fn draw_curves<DB: DrawingBackend>(
     Ok(rects)
 }
 
+/// Radius of the collapsed run's ring (CSS px), larger than the dots it circles.
+pub(crate) const COLLAPSE_RING: f64 = 7.0;
+
 /// The largest magnitude an axis of the curves extends to; see `draw_panel`.
 const AXIS_LIMIT: f64 = 1e300;
 
@@ -209,13 +212,23 @@ fn draw_panel<DB: DrawingBackend>(
                     .map(|&p| Circle::new(p, scale.line_i(3.0), col.filled())),
             )?;
         }
-        if let Some(last) = c.records.last().filter(|r| r.status == Status::Diverged) {
+        // How a failed run ended: a cross where it diverged, a hollow ring where it
+        // ended collapsed (trained to the end, answering one class).
+        if let Some(last) = c.records.last().filter(|r| r.status.failed()) {
             let p = (axis.of(last), clamp(metric.of(last)));
-            chart.draw_series(std::iter::once(Cross::new(
-                p,
-                scale.line_i(7.0),
-                col.stroke_width(scale.line(3.0)),
-            )))?;
+            if last.status == Status::Diverged {
+                chart.draw_series(std::iter::once(Cross::new(
+                    p,
+                    scale.line_i(7.0),
+                    col.stroke_width(scale.line(3.0)),
+                )))?;
+            } else {
+                chart.draw_series(std::iter::once(Circle::new(
+                    p,
+                    scale.line_i(COLLAPSE_RING),
+                    col.stroke_width(scale.line(2.0)),
+                )))?;
+            }
         }
     }
     if legend && !curves.is_empty() {

@@ -419,7 +419,7 @@ test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
 
 test("a diverging run is marked and stopped while the other goes on", { timeout: 60_000 }, async () => {
   // Batch 1000 at η = 50 blows up within a few steps; batch 1 at η = 0.05 trains.
-  const page = await open(await newPage(), "?b0=1&k=1,1000&lr0=0.05&rule=linear&epochs=4&train=1000");
+  const page = await open(await newPage(), "?b0=1&k=1,1000&lr0=0.05&rule=linear&epochs=4&train=1000&diverge=100");
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 50_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
@@ -611,7 +611,7 @@ test(
 test("a landscape grid trains every cell, marks the diverged one and draws it", { timeout: 120_000 }, async () => {
   const page = await open(
     await newPage(),
-    "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&autorun=1",
+    "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&diverge=100&autorun=1",
   );
   assert.equal(await page.getAttribute("body", "data-mode"), "landscape");
   assert.ok(await page.isVisible("#landscape"));
