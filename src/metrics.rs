@@ -1,7 +1,7 @@
-//! What a run reports: one [`EpochRecord`] per finished epoch, and the CSV
+//! What a run reports: one [`EpochRecord`] per evaluation, and the CSV
 //! and JSON forms of a set of runs.
 //!
-//! The CSV has one row per run per epoch. Its columns are `run`, `k`, `repeat`, `batch`,
+//! The CSV has one row per run per evaluation. Its columns are `run`, `k`, `repeat`, `batch`,
 //! then one column per experiment parameter (from the config's table, so a row
 //! reproduces its run), then the metrics. The page's export and the CLI write
 //! the same columns through [`write_csv`], and [`runs_from_csv`] reads them back.
@@ -69,11 +69,14 @@ impl Status {
     }
 }
 
-/// The metrics of one epoch of one run (or of the partial epoch a run diverged in).
+/// The metrics of one evaluation of one run: at step 0 (the untrained network), at the
+/// end of each epoch, `evals − 1` times within each epoch when `evals` > 1, and at the
+/// step a run diverged on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EpochRecord {
-    /// 1-based epoch number (the epoch just finished).
+    /// The epoch the evaluation belongs to: 0 for the untrained network, e for one during
+    /// or at the end of epoch e (1-based).
     pub epoch: u32,
     /// Optimizer steps taken since the start.
     pub step: u64,
@@ -82,7 +85,8 @@ pub struct EpochRecord {
     /// Learning rate of the epoch's last step.
     pub lr: f64,
     pub batch: usize,
-    /// Mean of the epoch's mini-batch losses.
+    /// Mean of the mini-batch losses since the previous evaluation (the whole epoch when
+    /// `evals` = 1; NaN at step 0).
     pub train_loss: f64,
     /// Mean cross-entropy on the test split.
     pub test_loss: f64,
@@ -94,6 +98,11 @@ pub struct EpochRecord {
     /// how close a run that carried on came to blowing up.
     #[serde(default = "nan")]
     pub peak_loss: f64,
+    /// Epochs of training done at this evaluation, samples seen / training-set size: 0
+    /// for the untrained network, 1.5 halfway through the second epoch. The charts' epoch
+    /// axis. NaN when unknown (records from before it existed).
+    #[serde(default = "nan")]
+    pub epochs_done: f64,
     /// Wall-clock milliseconds since the run started (filled by the shell).
     pub wall_ms: f64,
     pub status: Status,
@@ -125,6 +134,7 @@ impl RunResult {
 /// The metric columns after the parameter columns.
 pub const METRIC_COLUMNS: &[&str] = &[
     "epoch",
+    "epochs_done",
     "step",
     "samples",
     "lr",
@@ -174,6 +184,7 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
     );
     row.extend([
         r.epoch.to_string(),
+        num(r.epochs_done),
         r.step.to_string(),
         r.samples.to_string(),
         num(r.lr),
@@ -264,6 +275,7 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
             test_acc: float("test_acc")?,
             noise_scale: float("noise_scale")?,
             peak_loss: float("peak_loss")?,
+            epochs_done: float("epochs_done")?,
             wall_ms: float("wall_ms")?,
             status,
         };
@@ -297,6 +309,7 @@ mod tests {
             test_acc: 0.9,
             noise_scale: f64::NAN,
             peak_loss: 3.5,
+            epochs_done: epoch as f64,
             wall_ms: 12.34,
             status: Status::Running,
         }

@@ -41,7 +41,9 @@ const HEADER: &[&str] = &[
     "grid_lr",
     "target",
     "diverge",
+    "evals",
     "epoch",
+    "epochs_done",
     "step",
     "samples",
     "lr",
@@ -129,17 +131,19 @@ fn cli_writes_csv_and_svg() {
     );
     // The header, written out here independently of the code that writes it.
     assert_eq!(t.header.iter().collect::<Vec<_>>(), HEADER);
-    assert_eq!(t.rows.len(), 4, "2 runs × 2 epochs");
+    assert_eq!(t.rows.len(), 6, "2 runs × (step 0 + 2 epochs)");
+    assert_eq!(t.column("epoch"), ["0", "1", "2", "0", "1", "2"]);
+    assert_eq!(t.column("epochs_done"), ["0", "1", "2", "0", "1", "2"]);
     assert_eq!(
         (
-            t.get(3, "k"),
-            t.get(3, "batch"),
-            t.get(3, "rule"),
-            t.get(3, "status")
+            t.get(5, "k"),
+            t.get(5, "batch"),
+            t.get(5, "rule"),
+            t.get(5, "status")
         ),
         ("2", "16", "sqrt", "done")
     );
-    let lr: f64 = t.get(3, "lr").parse().unwrap();
+    let lr: f64 = t.get(5, "lr").parse().unwrap();
     assert!((lr - 0.001 * 2f64.sqrt()).abs() < 1e-12);
     assert!(svg.starts_with("<svg") && svg.contains("k=2 B=16"));
 }
@@ -216,8 +220,8 @@ fn cli_landscape_and_repeats() {
         "100",
     ];
     let (t, svg, _) = run_sweep("land", &args);
-    assert_eq!(t.rows.len(), 4, "2 × 2 cells, one epoch each");
-    let cells: Vec<(String, String, String)> = (0..4)
+    assert_eq!(t.rows.len(), 8, "2 × 2 cells, step 0 and one epoch each");
+    let cells: Vec<(String, String, String)> = (0..8)
         .map(|r| {
             (
                 t.get(r, "b0").into(),
@@ -276,12 +280,19 @@ fn repeats_critical_batch_and_rerun_from_a_row() {
             "5",
         ],
     );
-    assert_eq!(t.column("repeat"), ["0", "0", "1", "1", "0", "0", "1", "1"]);
+    // Step 0 and two epochs per run.
+    assert_eq!(
+        t.column("repeat"),
+        ["0", "0", "0", "1", "1", "1", "0", "0", "0", "1", "1", "1"]
+    );
     // The seed column is the seed each row trained with.
-    assert_eq!(t.column("seed"), ["5", "5", "6", "6", "5", "5", "6", "6"]);
+    assert_eq!(
+        t.column("seed"),
+        ["5", "5", "5", "6", "6", "6", "5", "5", "5", "6", "6", "6"]
+    );
     // Different seeds, different numbers; the noise scale is measured.
-    assert_ne!(t.get(1, "test_loss"), t.get(3, "test_loss"));
-    assert!(t.get(1, "noise_scale").parse::<f64>().unwrap().is_finite());
+    assert_ne!(t.get(2, "test_loss"), t.get(5, "test_loss"));
+    assert!(t.get(2, "noise_scale").parse::<f64>().unwrap().is_finite());
 
     // The printed critical batch size is the core's, from the CSV the CLI wrote.
     let runs = runs_from_csv(&text).unwrap();
@@ -325,7 +336,7 @@ fn repeats_critical_batch_and_rerun_from_a_row() {
     let rerun: Vec<Vec<&str>> = (0..again.rows.len())
         .map(|r| metrics.iter().map(|m| again.get(r, m)).collect())
         .collect();
-    assert_eq!(original.len(), 2);
+    assert_eq!(original.len(), 3);
     assert_eq!(rerun, original);
 }
 

@@ -327,6 +327,7 @@ fn a_cell_at_chance_without_divergence_is_collapsed() {
         test_acc: acc,
         noise_scale: f64::NAN,
         peak_loss: f64::NAN,
+        epochs_done: f64::NAN,
         wall_ms: 0.0,
         status,
     };
@@ -406,6 +407,7 @@ fn landscape_cells_count_finished_runs_only() {
         test_acc: acc,
         noise_scale: f64::NAN,
         peak_loss: f64::NAN,
+        epochs_done: f64::NAN,
         wall_ms: 0.0,
         status,
     };

@@ -441,6 +441,12 @@ pub const PARAMS: &[Param] = &[
             float
         )
     ),
+    row!(
+        "evals",
+        "evals",
+        "test evaluations per epoch, evenly spaced in steps, besides one of the untrained network",
+        number!(evals, Range::Int { lo: 1, hi: 10 }, int)
+    ),
 ];
 
 /// The table row of a parameter name.

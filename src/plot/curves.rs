@@ -194,7 +194,15 @@ fn draw_panel<DB: DrawingBackend>(
                 chart.draw_series(std::iter::once(Polygon::new(band, col.mix(0.18).filled())))?;
             }
         }
-        let pts: Vec<(f64, f64)> = stats.iter().map(|p| (p.0, clamp(p.1))).collect();
+        // A value that is not a number is drawn at the top only where the run diverged;
+        // elsewhere (the untrained network's train loss, a noise scale not yet
+        // measured) there is no point.
+        let pts: Vec<(f64, f64)> = stats
+            .iter()
+            .zip(c.records)
+            .filter(|(p, r)| p.1.is_finite() || r.status == Status::Diverged)
+            .map(|(p, _)| (p.0, clamp(p.1)))
+            .collect();
         let series = chart.draw_series(LineSeries::new(
             pts.clone(),
             col.stroke_width(scale.line(2.0)),

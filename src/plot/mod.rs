@@ -69,6 +69,14 @@ impl XAxis {
 
     pub(crate) fn of(self, r: &EpochRecord) -> f64 {
         match self {
+            // Fractional between evaluations within an epoch. Records without
+            // `epochs_done` (older CSVs), or with one that does not fit their epoch,
+            // go by their epoch number.
+            XAxis::Epoch
+                if (r.epoch.saturating_sub(1) as f64..=r.epoch as f64).contains(&r.epochs_done) =>
+            {
+                r.epochs_done
+            }
             XAxis::Epoch => r.epoch as f64,
             XAxis::Samples => r.samples as f64,
             XAxis::Steps => r.step as f64,

@@ -24,6 +24,7 @@ fn rec(epoch: u32, acc: f64, status: Status) -> EpochRecord {
         test_acc: acc,
         noise_scale: f64::NAN,
         peak_loss: f64::NAN,
+        epochs_done: f64::NAN,
         wall_ms: epoch as f64 * 500.0,
         status,
     }

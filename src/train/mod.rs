@@ -12,8 +12,11 @@
 //!
 //! Epochs: the training indices are reshuffled at the start of every epoch and
 //! cut into batches of B (the last one smaller when B does not divide N; see
-//! `schedule.rs`). After the last batch the test split is evaluated and an
-//! [`EpochRecord`] is pushed.
+//! `schedule.rs`). Evaluations: the test split is evaluated and an [`EpochRecord`] pushed
+//! once before the first step (the untrained network, step 0, epoch 0), after the last
+//! batch of every epoch, and `evals − 1` more times evenly within each epoch
+//! ([`mid_epoch_eval`]). Evaluating reads the weights and no random stream, so the
+//! numbers of training do not depend on `evals`.
 //!
 //! Noise scale: a few times per epoch the trainer draws a probe batch of
 //! [`PROBE_SIZE`] random training samples (from its own stream, so training is
@@ -77,6 +80,15 @@ const NOISE_EMA: f64 = 0.7;
 /// too when it is positive (the `diverge` parameter; 0 = off).
 pub fn diverges(loss: f32, threshold: f64) -> bool {
     !loss.is_finite() || (threshold > 0.0 && loss as f64 > threshold)
+}
+
+/// Whether an evaluation falls after step `j` (1-based) of an epoch of `steps` steps when
+/// `evals` are made per epoch: the last at the epoch's end (not counted here), the others
+/// after steps ⌈i·steps/evals⌉, i = 1 … evals − 1, so they are evenly spaced. An epoch
+/// shorter than `evals` steps gets one evaluation per step.
+pub fn mid_epoch_eval(j: u64, steps: u64, evals: u32) -> bool {
+    let e = evals as u64;
+    j < steps && (j * e) / steps > ((j - 1) * e) / steps
 }
 
 /// A clock for [`Trainer::set_clock`]: milliseconds from any fixed origin.
@@ -329,6 +341,11 @@ impl Trainer {
 
     /// One optimizer step; the mini-batch loss, or `None` if the run diverged on it.
     fn one_step(&mut self) -> Option<f32> {
+        if self.step == 0 && self.history.is_empty() {
+            // The untrained network: the curves' point at 0, and a real evaluation for
+            // steps-to-target to interpolate from.
+            self.record(self.plan.schedule.lr_at(0), 0);
+        }
         let n = self.order.len();
         if self.pos == 0 {
             self.shuffle_rng.shuffle(&mut self.order);
@@ -350,7 +367,7 @@ impl Trainer {
             self.epoch_loss_sum += loss as f64;
             self.epoch_batches += 1;
             self.step_losses.push(loss);
-            self.finish_epoch(lr);
+            self.record(lr, self.epoch + 1);
             return None;
         }
         let (params, grads) = self.model.params_and_grads();
@@ -375,14 +392,21 @@ impl Trainer {
             if self.epoch >= self.cfg.epochs {
                 self.status = Status::Done;
             }
-            // Collapse is judged with this evaluation, in `finish_epoch`.
-            self.finish_epoch(lr);
+            // Collapse is judged with this evaluation, in `record`.
+            self.record(lr, self.epoch);
+        } else if mid_epoch_eval(
+            self.pos.div_ceil(self.plan.batch) as u64,
+            self.plan.steps_per_epoch(),
+            self.cfg.evals,
+        ) {
+            self.record(lr, self.epoch + 1);
         }
         Some(loss)
     }
 
-    /// Evaluates the test split and records the epoch just ended (or cut short).
-    fn finish_epoch(&mut self, lr: f64) {
+    /// Evaluates the test split and records it as an evaluation in `epoch` (see
+    /// [`EpochRecord::epoch`]); `lr` is the rate of the last step.
+    fn record(&mut self, lr: f64, epoch: u32) {
         let (test_loss, test_acc) = self.evaluate_test();
         if self.status == Status::Done {
             let accs: Vec<f64> = self
@@ -396,22 +420,22 @@ impl Trainer {
                 self.status = Status::Collapsed;
             }
         }
-        let epoch = if self.status == Status::Diverged {
-            self.epoch + 1
-        } else {
-            self.epoch
-        };
         self.history.push(EpochRecord {
             epoch,
             step: self.step,
             samples: self.samples,
             lr,
             batch: self.plan.batch,
-            train_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
+            train_loss: if self.epoch_batches == 0 {
+                f64::NAN
+            } else {
+                self.epoch_loss_sum / self.epoch_batches as f64
+            },
             test_loss,
             test_acc,
             noise_scale: self.noise.value(),
             peak_loss: self.peak_loss,
+            epochs_done: self.samples as f64 / self.order.len() as f64,
             wall_ms: 0.0,
             status: self.status,
         });

@@ -30,6 +30,8 @@ pub struct RecordIn {
     pub noise_scale: Option<f64>,
     #[serde(default)]
     pub peak_loss: Option<f64>,
+    #[serde(default)]
+    pub epochs_done: Option<f64>,
     pub wall_ms: Option<f64>,
     pub status: Status,
 }
@@ -48,6 +50,7 @@ impl From<RecordIn> for EpochRecord {
             test_acc: f(r.test_acc),
             noise_scale: f(r.noise_scale),
             peak_loss: f(r.peak_loss),
+            epochs_done: f(r.epochs_done),
             wall_ms: f(r.wall_ms),
             status: r.status,
         }
