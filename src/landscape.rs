@@ -197,6 +197,7 @@ mod tests {
             noise_scale: f64::NAN,
             peak_loss: f64::NAN,
             epochs_done: f64::NAN,
+            noise_spread: f64::NAN,
             wall_ms: 0.0,
             status,
         }

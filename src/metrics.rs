@@ -94,6 +94,10 @@ pub struct EpochRecord {
     pub test_acc: f64,
     /// Gradient noise scale estimate (NaN when not measured).
     pub noise_scale: f64,
+    /// One standard error of `noise_scale` from the scatter of the probes (NaN before the
+    /// second probe; see `noise::NoiseScale`).
+    #[serde(default = "nan")]
+    pub noise_spread: f64,
     /// The largest finite mini-batch loss of the run so far (NaN before the first step):
     /// how close a run that carried on came to blowing up.
     #[serde(default = "nan")]
@@ -142,6 +146,7 @@ pub const METRIC_COLUMNS: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "noise_spread",
     "peak_loss",
     "wall_ms",
     "status",
@@ -192,6 +197,7 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
         num(r.test_loss),
         num(r.test_acc),
         num(r.noise_scale),
+        num(r.noise_spread),
         num(r.peak_loss),
         format!("{:.1}", r.wall_ms),
         r.status.as_str().to_string(),
@@ -274,6 +280,7 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
             test_loss: float("test_loss")?,
             test_acc: float("test_acc")?,
             noise_scale: float("noise_scale")?,
+            noise_spread: float("noise_spread")?,
             peak_loss: float("peak_loss")?,
             epochs_done: float("epochs_done")?,
             wall_ms: float("wall_ms")?,
@@ -308,6 +315,7 @@ mod tests {
             test_loss: 0.4,
             test_acc: 0.9,
             noise_scale: f64::NAN,
+            noise_spread: f64::NAN,
             peak_loss: 3.5,
             epochs_done: epoch as f64,
             wall_ms: 12.34,

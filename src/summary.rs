@@ -262,6 +262,7 @@ mod tests {
                 noise_scale: n,
                 peak_loss: 1.0,
                 epochs_done: f64::NAN,
+                noise_spread: f64::NAN,
                 wall_ms: 0.0,
                 status: if i + 1 == noise.len() {
                     status

@@ -51,6 +51,7 @@ const HEADER: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "noise_spread",
     "peak_loss",
     "wall_ms",
     "status",

@@ -369,6 +369,7 @@ fn wild_record(g: &mut Gen, i: usize) -> EpochRecord {
         noise_scale: wild_f64(g),
         peak_loss: wild_f64(g),
         epochs_done: wild_f64(g),
+        noise_spread: wild_f64(g),
         wall_ms: wild_f64(g),
         status: *g.pick(&[
             Status::Running,

@@ -176,8 +176,9 @@ fn draw_panel<DB: DrawingBackend>(
     for c in curves {
         let col = color(c.color, n_col);
         let stats = c.points(axis, metric);
-        if !c.repeats.is_empty() {
-            // The band between the repeats' min and max.
+        if !c.repeats.is_empty() || metric == Metric::NoiseScale {
+            // The band between the repeats' min and max (a single run's noise scale:
+            // ± its standard error).
             let band: Vec<(f64, f64)> = stats
                 .iter()
                 .filter(|p| p.2.is_finite())

@@ -25,6 +25,7 @@ fn rec(epoch: u32, acc: f64, status: Status) -> EpochRecord {
         noise_scale: f64::NAN,
         peak_loss: f64::NAN,
         epochs_done: f64::NAN,
+        noise_spread: f64::NAN,
         wall_ms: epoch as f64 * 500.0,
         status,
     }

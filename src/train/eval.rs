@@ -35,8 +35,8 @@ impl Trainer {
         );
         let mean_example =
             self.probe_norms.iter().map(|&v| v as f64).sum::<f64>() / PROBE_SIZE as f64;
-        self.noise.add_example(mean_example);
-        self.noise.add_batch(sq_norm(self.model.grads()));
+        self.noise
+            .add_probe(mean_example, sq_norm(self.model.grads()));
     }
 
     /// (mean test loss, test accuracy) of the current weights. Keeps the test logits for

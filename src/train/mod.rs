@@ -73,8 +73,10 @@ pub const PROBE_SIZE: usize = 256;
 /// Noise probes per epoch (one on training sets under 4,000 samples): about 6 %
 /// extra work on the article's 8,000 samples.
 const PROBES_PER_EPOCH: u64 = 2;
-/// EMA decay of the noise statistics per probe.
-const NOISE_EMA: f64 = 0.7;
+/// EMA decay of the noise statistics per probe: an average over about 20 probes (10
+/// epochs of 8,000 samples), long enough that the smoothed |G|² stays positive late in
+/// training, where single probes' estimates often are not (see `noise.rs`).
+pub const NOISE_EMA: f64 = 0.9;
 
 /// Whether a mini-batch loss stops the run: NaN or infinite always; above `threshold`
 /// too when it is positive (the `diverge` parameter; 0 = off).
@@ -224,7 +226,7 @@ impl Trainer {
             probe_every: plan
                 .steps_per_epoch()
                 .div_ceil((n_train as u64 / 4000).clamp(1, PROBES_PER_EPOCH)),
-            noise: NoiseScale::new(PROBE_SIZE, NOISE_EMA, NOISE_EMA),
+            noise: NoiseScale::new(PROBE_SIZE, NOISE_EMA),
             probe_norms: vec![0.0; PROBE_SIZE],
             probe_idx: vec![0; PROBE_SIZE],
             x: Vec::with_capacity(plan.batch * crate::model::INPUT),
@@ -408,6 +410,7 @@ impl Trainer {
     /// [`EpochRecord::epoch`]); `lr` is the rate of the last step.
     fn record(&mut self, lr: f64, epoch: u32) {
         let (test_loss, test_acc) = self.evaluate_test();
+        let noise = self.noise.with_spread();
         if self.status == Status::Done {
             let accs: Vec<f64> = self
                 .history
@@ -433,7 +436,8 @@ impl Trainer {
             },
             test_loss,
             test_acc,
-            noise_scale: self.noise.value(),
+            noise_scale: noise.value,
+            noise_spread: noise.spread,
             peak_loss: self.peak_loss,
             epochs_done: self.samples as f64 / self.order.len() as f64,
             wall_ms: 0.0,

@@ -29,6 +29,8 @@ pub struct RecordIn {
     pub test_acc: Option<f64>,
     pub noise_scale: Option<f64>,
     #[serde(default)]
+    pub noise_spread: Option<f64>,
+    #[serde(default)]
     pub peak_loss: Option<f64>,
     #[serde(default)]
     pub epochs_done: Option<f64>,
@@ -49,6 +51,7 @@ impl From<RecordIn> for EpochRecord {
             test_loss: f(r.test_loss),
             test_acc: f(r.test_acc),
             noise_scale: f(r.noise_scale),
+            noise_spread: f(r.noise_spread),
             peak_loss: f(r.peak_loss),
             epochs_done: f(r.epochs_done),
             wall_ms: f(r.wall_ms),

@@ -97,8 +97,9 @@ impl GoldenRecord {
             test_loss: f64_hex(&self.test_loss),
             test_acc: f64_hex(&self.test_acc),
             noise_scale: f64_hex(&self.noise_scale),
-            peak_loss: f64::NAN,   // not pinned
-            epochs_done: f64::NAN, // not pinned
+            peak_loss: f64::NAN,    // not pinned
+            epochs_done: f64::NAN,  // not pinned
+            noise_spread: f64::NAN, // not pinned
             wall_ms: f64_hex(&self.wall_ms),
             status: self.status,
         }
