@@ -175,6 +175,36 @@ pub fn is_healthy(run: &RunResult, status: Option<RunStatus>) -> bool {
         && !stuck_at_chance(run)
 }
 
+/// A curve label's note on its failed runs: ` (diverged)`, ` (2 of 3 collapsed)`,
+/// ` (1 of 3 diverged, 1 collapsed)`, or nothing.
+pub fn failed_note(n: usize, diverged: usize, collapsed: usize) -> String {
+    let words: Vec<String> = [(diverged, "diverged"), (collapsed, "collapsed")]
+        .into_iter()
+        .filter(|&(c, _)| c > 0)
+        .map(|(c, w)| format!("{c} {w}"))
+        .collect();
+    match (words.len(), n) {
+        (0, _) => String::new(),
+        (_, 1) => format!(
+            " ({})",
+            if diverged > 0 {
+                "diverged"
+            } else {
+                "collapsed"
+            }
+        ),
+        (1, n) => {
+            let (c, w) = words[0].split_once(' ').expect("count and word");
+            format!(" ({c} of {n} {w})")
+        }
+        (_, n) => format!(
+            " ({} of {n} failed: {})",
+            diverged + collapsed,
+            words.join(", ")
+        ),
+    }
+}
+
 /// A median and its spread over runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Spread {
@@ -351,5 +381,18 @@ mod tests {
         let s = critical_batch([(&ok, None), (&c, None)]).unwrap();
         assert_eq!((s.median, s.n, s.excluded), (100.0, 1, 1));
         assert_eq!(RunStatus::of_records(&c), RunStatus::Collapsed);
+    }
+
+    #[test]
+    fn curve_labels_say_how_many_runs_failed_and_how() {
+        assert_eq!(failed_note(3, 0, 0), "");
+        assert_eq!(failed_note(1, 1, 0), " (diverged)");
+        assert_eq!(failed_note(1, 0, 1), " (collapsed)");
+        assert_eq!(failed_note(3, 2, 0), " (2 of 3 diverged)");
+        assert_eq!(failed_note(3, 0, 1), " (1 of 3 collapsed)");
+        assert_eq!(
+            failed_note(4, 1, 2),
+            " (3 of 4 failed: 1 diverged, 2 collapsed)"
+        );
     }
 }

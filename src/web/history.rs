@@ -250,7 +250,7 @@ impl History {
                         .then(ra.repeat.cmp(&rb.repeat))
                 });
                 let (n, diverged, collapsed) = sizes[&group];
-                let note = failed_note(n, diverged, collapsed);
+                let note = crate::summary::failed_note(n, diverged, collapsed);
                 Curve {
                     label: format!("{}{note}", self.meta[ids[0]].label),
                     records: &self.runs[ids[0]].records,
@@ -262,35 +262,5 @@ impl History {
                 }
             })
             .collect()
-    }
-}
-
-/// A curve label's note on its failed runs: ` (diverged)`, ` (2 of 3 collapsed)`,
-/// ` (1 of 3 diverged, 1 collapsed)`, or nothing.
-fn failed_note(n: usize, diverged: usize, collapsed: usize) -> String {
-    let words: Vec<String> = [(diverged, "diverged"), (collapsed, "collapsed")]
-        .into_iter()
-        .filter(|&(c, _)| c > 0)
-        .map(|(c, w)| format!("{c} {w}"))
-        .collect();
-    match (words.len(), n) {
-        (0, _) => String::new(),
-        (_, 1) => format!(
-            " ({})",
-            if diverged > 0 {
-                "diverged"
-            } else {
-                "collapsed"
-            }
-        ),
-        (1, n) => {
-            let (c, w) = words[0].split_once(' ').expect("count and word");
-            format!(" ({c} of {n} {w})")
-        }
-        (_, n) => format!(
-            " ({} of {n} failed: {})",
-            diverged + collapsed,
-            words.join(", ")
-        ),
     }
 }
