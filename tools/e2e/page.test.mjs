@@ -30,8 +30,8 @@ const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,dropout,seed,init,norm," +
-  "repeats,order,mode,grid_b,grid_lr,target," +
-  "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status";
+  "repeats,order,mode,grid_b,grid_lr,target,diverge,evals," +
+  "epoch,epochs_done,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,noise_spread,peak_loss,wall_ms,status";
 
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
 let context;
@@ -284,9 +284,19 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal((await rows(page)).length, 2);
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
-  const epochs = await page.evaluate(() => window.__epochs);
+  const all = await page.evaluate(() => window.__epochs);
   const done = await page.evaluate(() => window.__done[0]);
-  assert.equal(epochs.length, 2, JSON.stringify(epochs));
+  // Each run announces the untrained network's evaluation (step 0), then its epoch.
+  assert.equal(all.length, 4, JSON.stringify(all));
+  const start = all.filter((e) => e.epoch === 0);
+  assert.deepEqual(
+    start.map((e) => [e.step, e.samples, e.status]),
+    [
+      [0, 0, "running"],
+      [0, 0, "running"],
+    ],
+  );
+  const epochs = all.filter((e) => e.epoch !== 0);
   assert.deepEqual(epochs.map((e) => e.k).sort(), [1, 2]);
   for (const e of epochs) {
     assert.equal(e.type, "lr-batch-playground:epoch");
@@ -336,11 +346,15 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal(download.suggestedFilename(), "lr-batch-playground.csv");
   const csv = (await readFile(await download.path(), "utf8")).trim().split(/\r?\n/);
   assert.equal(csv[0], CSV_COLUMNS);
-  assert.equal(csv.length - 1, 2, "rows = runs × epochs");
+  assert.equal(csv.length - 1, 4, "rows = runs × (step 0 + epochs)");
   const header = csv[0].split(",");
   for (const line of csv.slice(1)) {
     const cells = csvFields(line);
     assert.equal(cells.length, header.length, line);
+    if (cells[header.indexOf("epoch")] === "0") {
+      assert.equal(cells[header.indexOf("step")], "0");
+      continue;
+    }
     const k = Number(cells[header.indexOf("k")]);
     const e = epochs.find((x) => x.k === k);
     assert.equal(Number(cells[header.indexOf("test_acc")]), e.testAcc);
@@ -437,7 +451,7 @@ test("a diverging run is marked and stopped while the other goes on", { timeout:
   assert.equal(Number(badges[1].match(/\d+$/)[0]), done[1].step);
   const last = await page.evaluate(() => window.__epochs.filter((e) => e.k === 1000).at(-1));
   assert.equal(last.status, "diverged");
-  assert.equal((await page.evaluate(() => window.__epochs.filter((e) => e.k === 1))).length, 4);
+  assert.equal((await page.evaluate(() => window.__epochs.filter((e) => e.k === 1))).length, 5, "step 0 and 4 epochs");
   await page.close();
 });
 
@@ -469,7 +483,16 @@ test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, 
   });
   const msgs = await page.evaluate(() => window.__msgs);
   const epochs = msgs.filter((m) => m.type === "lr-batch-playground:epoch");
-  assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), ["1:1", "1:2", "1:3", "4:1", "4:2", "4:3"]);
+  assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), [
+    "1:0",
+    "1:1",
+    "1:2",
+    "1:3",
+    "4:0",
+    "4:1",
+    "4:2",
+    "4:3",
+  ]);
   for (const m of epochs) {
     for (const key of [
       "run",
@@ -557,7 +580,7 @@ test(
     await page.click("#run-all");
     await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
     const epochs = await page.evaluate(() => window.__epochs);
-    assert.equal(epochs.length, 8, "4 runs × 2 epochs");
+    assert.equal(epochs.length, 12, "4 runs × (step 0 + 2 epochs)");
     assert.deepEqual([...new Set(epochs.map((e) => `${e.k}:${e.repeat}`))].sort(), ["1:0", "1:1", "4:0", "4:1"]);
     const last = (k, rep) => epochs.filter((e) => e.k === k && e.repeat === rep).at(-1);
     assert.notEqual(last(1, 0).trainLoss, last(1, 1).trainLoss, "two seeds trained alike");
