@@ -24,8 +24,8 @@
 //! of KB and every run trains in well under a second) but cover what differs between runs:
 //! every optimizer (SGD, momentum, Nesterov, Adam, Adagrad), every rule (none, linear,
 //! sqrt) with k > 1, warmup, step and cosine decay, dropout 0 and 0.25, He init, standard
-//! normalisation, repeats over seeds with `order=same` and `order=vary`, and a rate high
-//! enough to diverge.
+//! normalisation, repeats over seeds with `order=same` and `order=vary`, evaluations within
+//! epochs (`evals=3`), and a rate high enough to diverge (past the old `diverge=100` threshold, which this case sets).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -71,7 +71,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "diverging",
-        "b0=8&lr0=10&k=1&epochs=2&train=256&dropout=0&seed=5",
+        "b0=8&lr0=10&k=1&epochs=2&train=256&dropout=0&seed=5&diverge=100",
+    ),
+    (
+        "evals-within-epochs",
+        "b0=16&lr0=0.02&k=1&epochs=2&train=128&evals=3&dropout=0.25&seed=23",
     ),
 ];
 

@@ -31,9 +31,10 @@ pub struct Cell {
     pub loss: f64,
     /// Whether any repeat diverged.
     pub diverged: bool,
-    /// Whether the cell ended at chance level (≤ [`CHANCE_ACC`]) without
-    /// diverging: a step so large that every ReLU died, the network's other way of
-    /// failing at high learning rates.
+    /// Whether the cell collapsed without diverging: a repeat ended `collapsed` (the
+    /// summary's rule on its own evaluations), or the mean final accuracy is at chance
+    /// (≤ [`CHANCE_ACC`], for budgets too short for that rule). A step so large that
+    /// every ReLU died, the network's other way of failing at high learning rates.
     pub collapsed: bool,
     /// Mean optimizer steps to reach the target accuracy (None if a repeat never did).
     pub steps_to_target: Option<f64>,
@@ -54,8 +55,9 @@ pub struct Landscape {
 }
 
 /// The optimizer step at which test accuracy first reached `target` (in %),
-/// interpolated linearly between evaluations (from chance level, 10 % at step
-/// 0, before the first). `None` if it never did.
+/// interpolated linearly between real evaluations: records start with the untrained
+/// network's at step 0, and only records without it (made before it existed) fall back
+/// on an assumed chance level, 10 % at step 0. `None` if it never did.
 pub fn steps_to_target(records: &[EpochRecord], target: f64) -> Option<f64> {
     let t = target / 100.0;
     let (mut s0, mut a0) = (0.0, 0.1);
@@ -126,7 +128,12 @@ fn cell(batch: usize, lr: f64, runs: &[&RunResult], epochs: u32, target: f64) ->
         .filter(|r| {
             r.records
                 .last()
-                .is_some_and(|l| l.status != Status::Running || l.epoch >= epochs)
+                // Records without `epochs_done` (older CSVs) go by the epoch number.
+                .is_some_and(|l| {
+                    l.status != Status::Running
+                        || (l.epoch >= epochs
+                            && (l.epochs_done.is_nan() || l.epochs_done >= epochs as f64))
+                })
         })
         .collect();
     let diverged = runs
@@ -157,7 +164,13 @@ fn cell(batch: usize, lr: f64, runs: &[&RunResult], epochs: u32, target: f64) ->
             mean(&|r| r.test_loss)
         },
         diverged,
-        collapsed: !diverged && acc <= CHANCE_ACC,
+        collapsed: !diverged
+            && (acc <= CHANCE_ACC
+                || finished.iter().any(|r| {
+                    r.records
+                        .last()
+                        .is_some_and(|l| l.status == Status::Collapsed)
+                })),
         steps_to_target: if steps.is_empty() || steps.iter().any(Option::is_none) {
             None
         } else {
@@ -182,6 +195,9 @@ mod tests {
             test_loss: 0.3,
             test_acc: acc,
             noise_scale: f64::NAN,
+            peak_loss: f64::NAN,
+            epochs_done: f64::NAN,
+            noise_spread: f64::NAN,
             wall_ms: 0.0,
             status,
         }
@@ -198,6 +214,22 @@ mod tests {
         assert_eq!(steps_to_target(&r, 95.0), None);
         let d = vec![rec(100, 0.95, Status::Diverged)];
         assert_eq!(steps_to_target(&d, 90.0), None);
+    }
+
+    #[test]
+    fn steps_to_target_starts_from_the_real_step_0_evaluation() {
+        let near = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+        // The untrained network scored 30 %, not the assumed 10 %: 40 % is half way.
+        let r = vec![
+            rec(0, 0.3, Status::Running),
+            rec(100, 0.5, Status::Running),
+            rec(200, 0.9, Status::Done),
+        ];
+        assert!(near(steps_to_target(&r, 40.0), 50.0));
+        // Already there at step 0.
+        assert!(near(steps_to_target(&r, 30.0), 0.0));
+        // Between two evaluations within an epoch.
+        assert!(near(steps_to_target(&r, 80.0), 175.0));
     }
 
     #[test]

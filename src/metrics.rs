@@ -1,7 +1,7 @@
-//! What a run reports: one [`EpochRecord`] per finished epoch, and the CSV
+//! What a run reports: one [`EpochRecord`] per evaluation, and the CSV
 //! and JSON forms of a set of runs.
 //!
-//! The CSV has one row per run per epoch. Its columns are `run`, `k`, `repeat`, `batch`,
+//! The CSV has one row per run per evaluation. Its columns are `run`, `k`, `repeat`, `batch`,
 //! then one column per experiment parameter (from the config's table, so a row
 //! reproduces its run), then the metrics. The page's export and the CLI write
 //! the same columns through [`write_csv`], and [`runs_from_csv`] reads them back.
@@ -34,7 +34,12 @@ pub enum Status {
     Running,
     /// All epochs finished.
     Done,
-    /// The loss became NaN/Inf or exceeded [`crate::train::DIVERGENCE_LOSS`]; stopped.
+    /// All epochs finished, but the run collapsed: its last evaluations were no better
+    /// than always answering the most frequent class (the rule is
+    /// [`crate::summary::collapsed`]'s). Its scores are not results.
+    Collapsed,
+    /// A mini-batch loss was NaN or infinite (or above the `diverge` threshold when one
+    /// is set); stopped there.
     Diverged,
     /// Stopped by the user before the end.
     Stopped,
@@ -45,17 +50,39 @@ impl Status {
         match self {
             Status::Running => "running",
             Status::Done => "done",
+            Status::Collapsed => "collapsed",
             Status::Diverged => "diverged",
             Status::Stopped => "stopped",
         }
     }
+
+    /// The status of a name as [`Status::as_str`] writes it.
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Done,
+            Status::Collapsed,
+            Status::Diverged,
+            Status::Stopped,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
+    /// Whether the run failed (collapsed or diverged): its scores are not results.
+    pub fn failed(self) -> bool {
+        matches!(self, Status::Collapsed | Status::Diverged)
+    }
 }
 
-/// The metrics of one epoch of one run (or of the partial epoch a run diverged in).
+/// The metrics of one evaluation of one run: at step 0 (the untrained network), at the
+/// end of each epoch, `evals − 1` times within each epoch when `evals` > 1, and at the
+/// step a run diverged on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EpochRecord {
-    /// 1-based epoch number (the epoch just finished).
+    /// The epoch the evaluation belongs to: 0 for the untrained network, e for one during
+    /// or at the end of epoch e (1-based).
     pub epoch: u32,
     /// Optimizer steps taken since the start.
     pub step: u64,
@@ -64,7 +91,8 @@ pub struct EpochRecord {
     /// Learning rate of the epoch's last step.
     pub lr: f64,
     pub batch: usize,
-    /// Mean of the epoch's mini-batch losses.
+    /// Mean of the mini-batch losses since the previous evaluation (the whole epoch when
+    /// `evals` = 1; NaN at step 0).
     pub train_loss: f64,
     /// Mean cross-entropy on the test split.
     pub test_loss: f64,
@@ -72,9 +100,26 @@ pub struct EpochRecord {
     pub test_acc: f64,
     /// Gradient noise scale estimate (NaN when not measured).
     pub noise_scale: f64,
+    /// One standard error of `noise_scale` from the scatter of the probes (NaN before the
+    /// second probe; see `noise::NoiseScale`).
+    #[serde(default = "nan")]
+    pub noise_spread: f64,
+    /// The largest finite mini-batch loss of the run so far (NaN before the first step):
+    /// how close a run that carried on came to blowing up.
+    #[serde(default = "nan")]
+    pub peak_loss: f64,
+    /// Epochs of training done at this evaluation, samples seen / training-set size: 0
+    /// for the untrained network, 1.5 halfway through the second epoch. The charts' epoch
+    /// axis. NaN when unknown (records from before it existed).
+    #[serde(default = "nan")]
+    pub epochs_done: f64,
     /// Wall-clock milliseconds since the run started (filled by the shell).
     pub wall_ms: f64,
     pub status: Status,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// One run of an experiment and its records.
@@ -99,6 +144,7 @@ impl RunResult {
 /// The metric columns after the parameter columns.
 pub const METRIC_COLUMNS: &[&str] = &[
     "epoch",
+    "epochs_done",
     "step",
     "samples",
     "lr",
@@ -106,6 +152,8 @@ pub const METRIC_COLUMNS: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "noise_spread",
+    "peak_loss",
     "wall_ms",
     "status",
 ];
@@ -152,6 +200,7 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
     );
     row.extend([
         r.epoch.to_string(),
+        num(r.epochs_done),
         r.step.to_string(),
         r.samples.to_string(),
         num(r.lr),
@@ -159,6 +208,8 @@ pub fn csv_row(run: &RunResult, r: &EpochRecord) -> Vec<String> {
         num(r.test_loss),
         num(r.test_acc),
         num(r.noise_scale),
+        num(r.noise_spread),
+        num(r.peak_loss),
         format!("{:.1}", r.wall_ms),
         r.status.as_str().to_string(),
     ]);
@@ -246,13 +297,7 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
             .checked_sub(repeat as u64)
             .ok_or_else(|| bad("seed"))?;
         config.validate().map_err(|e| format!("line {line}: {e}"))?;
-        let status = match at("status")? {
-            "running" => Status::Running,
-            "done" => Status::Done,
-            "diverged" => Status::Diverged,
-            "stopped" => Status::Stopped,
-            _ => return Err(bad("status")),
-        };
+        let status = Status::parse(at("status")?).ok_or_else(|| bad("status"))?;
         let record = EpochRecord {
             epoch: int("epoch")? as u32,
             step: int("step")?,
@@ -263,6 +308,9 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
             test_loss: float("test_loss")?,
             test_acc: float("test_acc")?,
             noise_scale: float("noise_scale")?,
+            noise_spread: float("noise_spread")?,
+            peak_loss: float("peak_loss")?,
+            epochs_done: float("epochs_done")?,
             wall_ms: float("wall_ms")?,
             status,
         };
@@ -352,6 +400,9 @@ mod tests {
             test_loss: 0.4,
             test_acc: 0.9,
             noise_scale: f64::NAN,
+            noise_spread: f64::NAN,
+            peak_loss: 3.5,
+            epochs_done: epoch as f64,
             wall_ms: 12.34,
             status: Status::Running,
         }

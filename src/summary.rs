@@ -1,9 +1,21 @@
 //! What a set of run results says: which runs are healthy, and the critical batch size.
 //!
 //! **Statuses.** [`RunStatus`] lists every state a run can be in, the page's included
-//! (idle, queued, loading, running, paused, done, diverged, stopped, error), with which
-//! ones are finished ("terminal") and which are healthy (their records may be summed
-//! up): diverged, stopped and errored runs are not.
+//! (idle, queued, loading, running, paused, done, collapsed, diverged, stopped, error),
+//! with which ones are finished ("terminal") and which are healthy (their records may be
+//! summed up): collapsed, diverged, stopped and errored runs are not.
+//!
+//! **Collapsed.** At large learning rates this model mostly dies rather than explodes:
+//! every ReLU switches off and the network answers one class for ever. [`collapsed`] is
+//! the one rule: a run is collapsed when its last [`COLLAPSE_EVALS`] evaluations after
+//! step 0 (so the untrained network's does not count) all scored at most the share of
+//! the test split's most frequent class plus [`COLLAPSE_MARGIN`] (a network that
+//! answers one class scores at most that share), NaN counting as no better. The trainer
+//! applies it when a run ends, and a run that ends collapsed gets the status
+//! `collapsed` instead of `done`. It is not stopped early: a collapsed network can
+//! recover (its ReLUs may switch back on as the rate decays), and the rule is judged on
+//! the run's own last evaluations. Fewer than [`COLLAPSE_EVALS`] evaluations are not
+//! evidence enough, so a short run ends `done` (and may still be stuck at chance).
 //!
 //! **Stuck at chance.** A run whose latest test accuracy is no better than always
 //! answering the most frequent class learned nothing (its ReLUs died, or its rate is far
@@ -25,6 +37,34 @@ use crate::metrics::{RunResult, Status};
 /// Final test accuracy at or below which a run counts as stuck at chance level.
 pub const CHANCE_ACC: f64 = 0.12;
 
+/// Consecutive evaluations (after step 0) at the majority-class level that make a run
+/// collapsed.
+pub const COLLAPSE_EVALS: usize = 3;
+/// Test accuracy above the most frequent class's share needed to count as learning (one
+/// percentage point: 20 of the 2,000 test images).
+pub const COLLAPSE_MARGIN: f64 = 0.01;
+
+/// The share of the most frequent label: the accuracy of always answering that class
+/// (0 for no labels).
+pub fn majority_share(labels: &[u8]) -> f64 {
+    let mut counts = [0usize; 256];
+    for &l in labels {
+        counts[l as usize] += 1;
+    }
+    let most = counts.iter().copied().max().unwrap_or(0);
+    most as f64 / labels.len().max(1) as f64
+}
+
+/// The collapse rule (see the module doc): `accs` are a run's test accuracies after step
+/// 0, in order; `majority` is [`majority_share`] of the test labels. True when the last
+/// [`COLLAPSE_EVALS`] of them are all at most `majority + COLLAPSE_MARGIN` (or NaN).
+pub fn collapsed(accs: &[f64], majority: f64) -> bool {
+    accs.len() >= COLLAPSE_EVALS
+        && accs[accs.len() - COLLAPSE_EVALS..]
+            .iter()
+            .all(|&a| a.is_nan() || a <= majority + COLLAPSE_MARGIN)
+}
+
 /// Every state of a run, as the page and the records name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,19 +75,21 @@ pub enum RunStatus {
     Running,
     Paused,
     Done,
+    Collapsed,
     Diverged,
     Stopped,
     Error,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 9] = [
+    pub const ALL: [RunStatus; 10] = [
         RunStatus::Idle,
         RunStatus::Queued,
         RunStatus::Loading,
         RunStatus::Running,
         RunStatus::Paused,
         RunStatus::Done,
+        RunStatus::Collapsed,
         RunStatus::Diverged,
         RunStatus::Stopped,
         RunStatus::Error,
@@ -61,6 +103,7 @@ impl RunStatus {
             RunStatus::Running => "running",
             RunStatus::Paused => "paused",
             RunStatus::Done => "done",
+            RunStatus::Collapsed => "collapsed",
             RunStatus::Diverged => "diverged",
             RunStatus::Stopped => "stopped",
             RunStatus::Error => "error",
@@ -71,7 +114,11 @@ impl RunStatus {
     pub fn terminal(self) -> bool {
         matches!(
             self,
-            RunStatus::Done | RunStatus::Diverged | RunStatus::Stopped | RunStatus::Error
+            RunStatus::Done
+                | RunStatus::Collapsed
+                | RunStatus::Diverged
+                | RunStatus::Stopped
+                | RunStatus::Error
         )
     }
 
@@ -79,8 +126,14 @@ impl RunStatus {
     pub fn healthy(self) -> bool {
         !matches!(
             self,
-            RunStatus::Diverged | RunStatus::Stopped | RunStatus::Error
+            RunStatus::Collapsed | RunStatus::Diverged | RunStatus::Stopped | RunStatus::Error
         )
+    }
+
+    /// Failed (collapsed or diverged): the run's final scores are not results, and a
+    /// summary shows them marked or not at all.
+    pub fn failed(self) -> bool {
+        matches!(self, RunStatus::Collapsed | RunStatus::Diverged)
     }
 
     /// The status the records say: diverged if any record did, else the last one's
@@ -100,6 +153,7 @@ impl From<Status> for RunStatus {
         match s {
             Status::Running => RunStatus::Running,
             Status::Done => RunStatus::Done,
+            Status::Collapsed => RunStatus::Collapsed,
             Status::Diverged => RunStatus::Diverged,
             Status::Stopped => RunStatus::Stopped,
         }
@@ -119,6 +173,36 @@ pub fn is_healthy(run: &RunResult, status: Option<RunStatus>) -> bool {
     status.is_none_or(RunStatus::healthy)
         && RunStatus::of_records(run).healthy()
         && !stuck_at_chance(run)
+}
+
+/// A curve label's note on its failed runs: ` (diverged)`, ` (2 of 3 collapsed)`,
+/// ` (1 of 3 diverged, 1 collapsed)`, or nothing.
+pub fn failed_note(n: usize, diverged: usize, collapsed: usize) -> String {
+    let words: Vec<String> = [(diverged, "diverged"), (collapsed, "collapsed")]
+        .into_iter()
+        .filter(|&(c, _)| c > 0)
+        .map(|(c, w)| format!("{c} {w}"))
+        .collect();
+    match (words.len(), n) {
+        (0, _) => String::new(),
+        (_, 1) => format!(
+            " ({})",
+            if diverged > 0 {
+                "diverged"
+            } else {
+                "collapsed"
+            }
+        ),
+        (1, n) => {
+            let (c, w) = words[0].split_once(' ').expect("count and word");
+            format!(" ({c} of {n} {w})")
+        }
+        (_, n) => format!(
+            " ({} of {n} failed: {})",
+            diverged + collapsed,
+            words.join(", ")
+        ),
+    }
 }
 
 /// A median and its spread over runs.
@@ -206,6 +290,9 @@ mod tests {
                 test_loss: 0.5,
                 test_acc: acc,
                 noise_scale: n,
+                peak_loss: 1.0,
+                epochs_done: f64::NAN,
+                noise_spread: f64::NAN,
                 wall_ms: 0.0,
                 status: if i + 1 == noise.len() {
                     status
@@ -259,7 +346,53 @@ mod tests {
             .filter(|s| s.terminal())
             .map(|s| s.name())
             .collect();
-        assert_eq!(terminal, ["done", "diverged", "stopped", "error"]);
+        assert_eq!(
+            terminal,
+            ["done", "collapsed", "diverged", "stopped", "error"]
+        );
         assert!(RunStatus::Running.healthy() && !RunStatus::Error.healthy());
+        assert!(!RunStatus::Collapsed.healthy() && RunStatus::Collapsed.failed());
+    }
+
+    #[test]
+    fn collapse_needs_the_last_evaluations_at_the_majority_share() {
+        // Labels: 3 of 10 are class 7, so always answering 7 scores 0.3.
+        let labels = [7, 7, 7, 1, 2, 3, 4, 5, 6, 0];
+        let m = majority_share(&labels);
+        assert_eq!(m, 0.3);
+        assert_eq!(majority_share(&[]), 0.0);
+        let at = m + COLLAPSE_MARGIN; // still no better than one class
+        let above = m + COLLAPSE_MARGIN + 0.005;
+        assert!(collapsed(&[0.9, 0.3, at, 0.1], m));
+        assert!(collapsed(&[0.3, f64::NAN, 0.2], m), "NaN is no better");
+        // One evaluation above the line among the last three: learning.
+        assert!(!collapsed(&[0.3, 0.3, 0.3, above, 0.3, 0.3], m));
+        // Recovered at the end.
+        assert!(!collapsed(&[0.1, 0.1, 0.1, 0.1, 0.8], m));
+        // Too few evaluations to say.
+        assert!(!collapsed(&[0.1, 0.1], m));
+        assert_eq!(COLLAPSE_EVALS, 3);
+    }
+
+    #[test]
+    fn collapsed_runs_are_left_out_of_the_critical_batch() {
+        let ok = run(0.9, &[100.0], Status::Done);
+        let c = run(0.5, &[40.0], Status::Collapsed);
+        let s = critical_batch([(&ok, None), (&c, None)]).unwrap();
+        assert_eq!((s.median, s.n, s.excluded), (100.0, 1, 1));
+        assert_eq!(RunStatus::of_records(&c), RunStatus::Collapsed);
+    }
+
+    #[test]
+    fn curve_labels_say_how_many_runs_failed_and_how() {
+        assert_eq!(failed_note(3, 0, 0), "");
+        assert_eq!(failed_note(1, 1, 0), " (diverged)");
+        assert_eq!(failed_note(1, 0, 1), " (collapsed)");
+        assert_eq!(failed_note(3, 2, 0), " (2 of 3 diverged)");
+        assert_eq!(failed_note(3, 0, 1), " (1 of 3 collapsed)");
+        assert_eq!(
+            failed_note(4, 1, 2),
+            " (3 of 4 failed: 1 diverged, 2 collapsed)"
+        );
     }
 }

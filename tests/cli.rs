@@ -41,7 +41,10 @@ const HEADER: &[&str] = &[
     "grid_b",
     "grid_lr",
     "target",
+    "diverge",
+    "evals",
     "epoch",
+    "epochs_done",
     "step",
     "samples",
     "lr",
@@ -49,6 +52,8 @@ const HEADER: &[&str] = &[
     "test_loss",
     "test_acc",
     "noise_scale",
+    "noise_spread",
+    "peak_loss",
     "wall_ms",
     "status",
     "shard",
@@ -130,17 +135,19 @@ fn cli_writes_csv_and_svg() {
     );
     // The header, written out here independently of the code that writes it.
     assert_eq!(t.header.iter().collect::<Vec<_>>(), HEADER);
-    assert_eq!(t.rows.len(), 4, "2 runs × 2 epochs");
+    assert_eq!(t.rows.len(), 6, "2 runs × (step 0 + 2 epochs)");
+    assert_eq!(t.column("epoch"), ["0", "1", "2", "0", "1", "2"]);
+    assert_eq!(t.column("epochs_done"), ["0", "1", "2", "0", "1", "2"]);
     assert_eq!(
         (
-            t.get(3, "k"),
-            t.get(3, "batch"),
-            t.get(3, "rule"),
-            t.get(3, "status")
+            t.get(5, "k"),
+            t.get(5, "batch"),
+            t.get(5, "rule"),
+            t.get(5, "status")
         ),
         ("2", "16", "sqrt", "done")
     );
-    let lr: f64 = t.get(3, "lr").parse().unwrap();
+    let lr: f64 = t.get(5, "lr").parse().unwrap();
     assert!((lr - 0.001 * 2f64.sqrt()).abs() < 1e-12);
     assert!(svg.starts_with("<svg") && svg.contains("k=2 B=16"));
 }
@@ -213,10 +220,12 @@ fn cli_landscape_and_repeats() {
         "1",
         "--train",
         "1000",
+        "--diverge",
+        "100",
     ];
     let (t, svg, _) = run_sweep("land", &args);
-    assert_eq!(t.rows.len(), 4, "2 × 2 cells, one epoch each");
-    let cells: Vec<(String, String, String)> = (0..4)
+    assert_eq!(t.rows.len(), 8, "2 × 2 cells, step 0 and one epoch each");
+    let cells: Vec<(String, String, String)> = (0..8)
         .map(|r| {
             (
                 t.get(r, "b0").into(),
@@ -226,12 +235,36 @@ fn cli_landscape_and_repeats() {
         })
         .collect();
     assert!(cells.contains(&("16".into(), "0.01".into(), "done".into())));
-    // η = 10 with batch 16 explodes: the cell is marked, not hidden.
+    // η = 10 with batch 16 explodes past the old threshold: the cell is marked, not hidden.
     assert!(
         cells.contains(&("16".into(), "10".into(), "diverged".into())),
         "{cells:?}"
     );
     assert!(svg.contains("final test accuracy") && svg.contains("steps to reach"));
+}
+
+#[test]
+fn a_collapsed_run_is_marked_and_its_scores_are_not_printed_as_results() {
+    // η = 10 at batch 16 kills every ReLU; η = 0.01 learns.
+    let (t, _, stdout) = run_sweep(
+        "collapse",
+        &[
+            "--b0", "16", "--lr0", "10", "--k", "1", "--epochs", "3", "--train", "320",
+        ],
+    );
+    let last = t.rows.len() - 1;
+    assert_eq!(t.get(last, "status"), "collapsed");
+    assert!(t.get(last, "peak_loss").parse::<f64>().unwrap() > 100.0);
+    let row = stdout
+        .lines()
+        .find(|l| l.trim_end().ends_with("collapsed"))
+        .unwrap_or_else(|| panic!("no collapsed row:\n{stdout}"));
+    assert!(row.contains('—') && !row.contains('%'), "{row}");
+    assert!(stdout.contains("— collapsed:"), "{stdout}");
+    assert!(
+        stdout.contains("critical batch size: not measured"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -251,12 +284,19 @@ fn repeats_critical_batch_and_rerun_from_a_row() {
             "5",
         ],
     );
-    assert_eq!(t.column("repeat"), ["0", "0", "1", "1", "0", "0", "1", "1"]);
+    // Step 0 and two epochs per run.
+    assert_eq!(
+        t.column("repeat"),
+        ["0", "0", "0", "1", "1", "1", "0", "0", "0", "1", "1", "1"]
+    );
     // The seed column is the seed each row trained with.
-    assert_eq!(t.column("seed"), ["5", "5", "6", "6", "5", "5", "6", "6"]);
+    assert_eq!(
+        t.column("seed"),
+        ["5", "5", "5", "6", "6", "6", "5", "5", "5", "6", "6", "6"]
+    );
     // Different seeds, different numbers; the noise scale is measured.
-    assert_ne!(t.get(1, "test_loss"), t.get(3, "test_loss"));
-    assert!(t.get(1, "noise_scale").parse::<f64>().unwrap().is_finite());
+    assert_ne!(t.get(2, "test_loss"), t.get(5, "test_loss"));
+    assert!(t.get(2, "noise_scale").parse::<f64>().unwrap().is_finite());
 
     // The printed critical batch size is the core's, from the CSV the CLI wrote.
     let runs = runs_from_csv(&text).unwrap();
@@ -300,7 +340,7 @@ fn repeats_critical_batch_and_rerun_from_a_row() {
     let rerun: Vec<Vec<&str>> = (0..again.rows.len())
         .map(|r| metrics.iter().map(|m| again.get(r, m)).collect())
         .collect();
-    assert_eq!(original.len(), 2);
+    assert_eq!(original.len(), 3);
     assert_eq!(rerun, original);
 }
 

@@ -82,7 +82,8 @@ fn observed_order(t: &mut Trainer) -> Vec<Vec<usize>> {
     sorted.dedup();
     assert_eq!(sorted.len(), losses.len(), "sample losses must be distinct");
     t.run_to_end();
-    assert_eq!(t.status(), Status::Done);
+    // Trained to its end; a frozen network on random labels may end `collapsed` (at chance).
+    assert!(matches!(t.status(), Status::Done | Status::Collapsed));
     assert_eq!(
         t.model().params(),
         &params0[..],
@@ -318,6 +319,9 @@ fn record(epoch: u32, step: u64, loss: f64, acc: f64, status: Status) -> EpochRe
         test_loss: loss,
         test_acc: acc,
         noise_scale: f64::NAN,
+        peak_loss: f64::NAN,
+        epochs_done: f64::NAN,
+        noise_spread: f64::NAN,
         wall_ms: 0.0,
         status,
     }
@@ -504,10 +508,9 @@ fn trace_estimate_is_unbiased_at_small_batches() {
             .sum::<f64>()
             / (b - 1) as f64;
         let g2 = mean_sq - trace / b as f64;
-        let mut ns = NoiseScale::new(b, 0.9, 0.9);
-        ns.add_example(per_example);
-        ns.add_batch(mean_sq);
-        let e = ns.estimate().expect("both sides have data");
+        let mut ns = NoiseScale::new(b, 0.9);
+        ns.add_probe(per_example, mean_sq);
+        let e = ns.estimate().expect("one probe");
         assert!(
             (e.trace - trace).abs() < 1e-9 * trace,
             "B = {b}: tr Σ {} vs {trace}",
@@ -541,11 +544,9 @@ fn noise_scale_edges() {
     assert_eq!(ema.get(), Some(2.0));
 
     // B = 2, mean per-example |g_i|² = 2, |ḡ|² = 1: |G|² = (2·1 − 2)/(2 − 1) = 0 exactly.
-    let mut ns = NoiseScale::new(2, 0.5, 0.5);
+    let mut ns = NoiseScale::new(2, 0.5);
     assert!(ns.estimate().is_none() && ns.value().is_nan());
-    ns.add_example(2.0);
-    assert!(ns.estimate().is_none(), "needs both sides");
-    ns.add_batch(1.0);
+    ns.add_probe(2.0, 1.0);
     let e = ns.estimate().unwrap();
     assert_eq!((e.trace, e.g2), (2.0, 0.0));
     assert!(
@@ -554,15 +555,13 @@ fn noise_scale_edges() {
         ns.value()
     );
     // |ḡ|² below |g_i|²/B: |G|² < 0, again NaN.
-    let mut ns = NoiseScale::new(4, 0.5, 0.5);
-    ns.add_example(8.0);
-    ns.add_batch(1.0);
+    let mut ns = NoiseScale::new(4, 0.5);
+    ns.add_probe(8.0, 1.0);
     assert!(ns.estimate().unwrap().g2 < 0.0);
     assert!(ns.value().is_nan());
     // B = 4, mean |g_i|² = 8, |ḡ|² = 4: tr Σ = 4/(3/4) = 16/3, |G|² = (16 − 8)/3 = 8/3,
     // B_simple = 2.
-    let mut ns = NoiseScale::new(4, 0.5, 0.5);
-    ns.add_example(8.0);
-    ns.add_batch(4.0);
+    let mut ns = NoiseScale::new(4, 0.5);
+    ns.add_probe(8.0, 4.0);
     assert!((ns.value() - 2.0).abs() < 1e-12, "{}", ns.value());
 }

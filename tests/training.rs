@@ -13,7 +13,8 @@ use lr_batch_playground::data::{self, Norm, Split};
 use lr_batch_playground::files;
 use lr_batch_playground::metrics::Status;
 use lr_batch_playground::model::{Model, CLASSES};
-use lr_batch_playground::train::Trainer;
+use lr_batch_playground::summary::{majority_share, COLLAPSE_MARGIN};
+use lr_batch_playground::train::{diverges, mid_epoch_eval, Trainer};
 
 /// The real subset, split with the whole training set (trainers cap it by `train`).
 fn split() -> Arc<Split> {
@@ -36,22 +37,24 @@ fn loss_goes_down_and_accuracy_rises() {
     let mut t = Trainer::new(&cfg("train=1000&epochs=3&lr0=0.01"), 1, split()).unwrap();
     let (loss0, acc0) = t.evaluate_test();
     let h = t.run_to_end().to_vec();
-    assert_eq!(h.len(), 3);
+    // The untrained network's evaluation, then one per epoch.
+    assert_eq!(h.len(), 4);
+    assert_eq!((h[0].step, h[0].test_loss, h[0].test_acc), (0, loss0, acc0));
     assert_eq!(t.status(), Status::Done);
     assert!(
-        h[2].test_loss < 0.6 * loss0,
+        h[3].test_loss < 0.6 * loss0,
         "test loss {loss0} → {}",
-        h[2].test_loss
+        h[3].test_loss
     );
-    assert!(h[2].train_loss < h[0].train_loss);
+    assert!(h[3].train_loss < h[1].train_loss);
     assert!(
-        h[2].test_acc > acc0 + 0.4,
+        h[3].test_acc > acc0 + 0.4,
         "accuracy {acc0} → {}",
-        h[2].test_acc
+        h[3].test_acc
     );
     // Bookkeeping: 1000 samples, batch 8 → 125 steps per epoch.
     assert_eq!(
-        (h[2].step, h[2].samples, h[2].epoch, h[2].batch),
+        (h[3].step, h[3].samples, h[3].epoch, h[3].batch),
         (375, 3000, 3, 8)
     );
     assert_eq!(t.step_losses().len(), 375);
@@ -110,17 +113,151 @@ fn step_in_small_chunks_equals_whole_epochs() {
 
 #[test]
 fn a_diverging_run_is_marked_and_stopped() {
-    let mut t = Trainer::new(&cfg("train=800&epochs=3&lr0=5&opt=sgd"), 8, split()).unwrap();
+    // The old threshold, as a parameter: a finite loss above 100 stops the run.
+    let mut t = Trainer::new(
+        &cfg("train=800&epochs=3&lr0=5&opt=sgd&diverge=100"),
+        8,
+        split(),
+    )
+    .unwrap();
     let h = t.run_to_end().to_vec();
     assert_eq!(t.status(), Status::Diverged);
     let at = t.diverged_at().expect("records the step");
     let last = h.last().unwrap();
     assert_eq!(last.status, Status::Diverged);
     assert_eq!(last.step, at);
-    assert!(h.len() <= 3);
+    assert!(h.len() <= 4, "step 0 and at most 3 epochs");
     assert!(h[..h.len() - 1].iter().all(|r| r.status == Status::Running));
     // Nothing moves after divergence.
     assert_eq!(t.step(10).steps, 0);
+}
+
+#[test]
+fn only_a_non_finite_loss_diverges_by_default() {
+    assert!(diverges(f32::NAN, 0.0) && diverges(f32::INFINITY, 0.0));
+    assert!(diverges(f32::NEG_INFINITY, 1e30));
+    assert!(
+        !diverges(1e7, 0.0),
+        "a large finite loss is recorded, not fatal"
+    );
+    assert!(diverges(100.5, 100.0) && !diverges(100.0, 100.0));
+}
+
+#[test]
+fn a_large_finite_loss_is_recorded_as_the_peak_and_the_run_goes_on() {
+    // η = 10 at batch 16 blows the first losses far past 100, yet they stay finite.
+    let q = "train=320&epochs=2&lr0=10&b0=16&dropout=0";
+    let mut t = Trainer::new(&cfg(q), 1, split()).unwrap();
+    let h = t.run_to_end().to_vec();
+    assert!(matches!(t.status(), Status::Done | Status::Collapsed));
+    let losses = t.step_losses().to_vec();
+    assert_eq!(losses.len() as u64, t.steps_done(), "no step was refused");
+    let peak = losses.iter().map(|&l| l as f64).fold(f64::NAN, f64::max);
+    assert!(peak > 100.0, "this rate should blow up: {peak}");
+    assert_eq!(h.last().unwrap().peak_loss, peak);
+    assert_eq!(t.peak_loss(), peak);
+    // Each record's peak is the running maximum up to its step.
+    assert!(h[0].peak_loss.is_nan(), "no step yet");
+    for r in &h[1..] {
+        let upto = losses[..r.step as usize]
+            .iter()
+            .map(|&l| l as f64)
+            .fold(f64::NAN, f64::max);
+        assert_eq!(r.peak_loss, upto, "epoch {}", r.epoch);
+    }
+    // With the old threshold the same run (same seed, same batches) stops at the first
+    // step whose loss passed 100.
+    let first = losses.iter().position(|&l| l > 100.0).unwrap() as u64;
+    let mut old = Trainer::new(&cfg(&format!("{q}&diverge=100")), 1, split()).unwrap();
+    old.run_to_end();
+    assert_eq!(old.status(), Status::Diverged);
+    assert_eq!(old.diverged_at(), Some(first));
+}
+
+#[test]
+fn a_run_answering_one_class_ends_collapsed_and_keeps_training() {
+    // η = 10 at batch 16 kills every ReLU: the network answers one class for ever.
+    let mut t = Trainer::new(
+        &cfg("train=320&epochs=4&lr0=10&b0=16&dropout=0"),
+        1,
+        split(),
+    )
+    .unwrap();
+    let h = t.run_to_end().to_vec();
+    assert_eq!(t.status(), Status::Collapsed);
+    assert_eq!(h.len(), 5, "step 0 and 4 epochs: trained to its end");
+    assert_eq!(t.steps_done(), t.plan().total_steps());
+    assert_eq!(h.last().unwrap().status, Status::Collapsed);
+    assert!(h[..4].iter().all(|r| r.status == Status::Running));
+    let majority = majority_share(&t.data().test.labels);
+    assert!(h[2..]
+        .iter()
+        .all(|r| r.test_acc <= majority + COLLAPSE_MARGIN));
+    // A run that learns ends done.
+    let mut ok = Trainer::new(&cfg("train=320&epochs=3&lr0=0.01&b0=16"), 1, split()).unwrap();
+    ok.run_to_end();
+    assert_eq!(ok.status(), Status::Done);
+}
+
+#[test]
+fn evaluations_are_evenly_spaced_within_an_epoch() {
+    let at = |steps: u64, evals: u32| -> Vec<u64> {
+        (1..=steps)
+            .filter(|&j| mid_epoch_eval(j, steps, evals))
+            .collect()
+    };
+    assert_eq!(at(32, 1), Vec::<u64>::new());
+    assert_eq!(at(32, 2), [16]);
+    // ⌈10/3⌉ = 4, ⌈20/3⌉ = 7; the third is the epoch's end.
+    assert_eq!(at(10, 3), [4, 7]);
+    // More evaluations than steps: one after every step.
+    assert_eq!(at(4, 10), [1, 2, 3]);
+}
+
+#[test]
+fn the_untrained_network_is_evaluated_and_evals_add_points_without_changing_training() {
+    let q = "train=240&epochs=2&b0=16&lr0=0.01";
+    let mut one = Trainer::new(&cfg(q), 1, split()).unwrap();
+    let (loss0, acc0) = Trainer::new(&cfg(q), 1, split()).unwrap().evaluate_test();
+    let h1 = one.run_to_end().to_vec();
+    // Step 0: the untrained network, before any step.
+    assert_eq!(h1.len(), 3);
+    let r0 = &h1[0];
+    assert_eq!(
+        (r0.epoch, r0.step, r0.samples, r0.epochs_done),
+        (0, 0, 0, 0.0)
+    );
+    assert_eq!((r0.test_loss, r0.test_acc), (loss0, acc0));
+    assert!(r0.train_loss.is_nan() && r0.peak_loss.is_nan() && r0.noise_scale.is_nan());
+    assert_eq!((h1[1].epochs_done, h1[2].epochs_done), (1.0, 2.0));
+
+    // Three evaluations per epoch: 15 steps an epoch, so after steps 5, 10 and 15.
+    let mut three = Trainer::new(&cfg(&format!("{q}&evals=3")), 1, split()).unwrap();
+    let h3 = three.run_to_end().to_vec();
+    assert_eq!(
+        one.step_losses(),
+        three.step_losses(),
+        "training is unchanged"
+    );
+    let steps: Vec<u64> = h3.iter().map(|r| r.step).collect();
+    assert_eq!(steps, [0, 5, 10, 15, 20, 25, 30]);
+    let epochs: Vec<u32> = h3.iter().map(|r| r.epoch).collect();
+    assert_eq!(epochs, [0, 1, 1, 1, 2, 2, 2]);
+    assert!((h3[1].epochs_done - 80.0 / 240.0).abs() < 1e-12);
+    for (a, b) in [(&h1[1], &h3[3]), (&h1[2], &h3[6])] {
+        assert_eq!(
+            (a.step, a.test_acc, a.test_loss),
+            (b.step, b.test_acc, b.test_loss)
+        );
+        assert_eq!((a.epoch, a.status), (b.epoch, b.status));
+    }
+    // Each train loss is the mean over its own steps.
+    let losses = one.step_losses();
+    let mean =
+        |a: usize, b: usize| losses[a..b].iter().map(|&l| l as f64).sum::<f64>() / (b - a) as f64;
+    assert!((h3[1].train_loss - mean(0, 5)).abs() < 1e-12);
+    assert!((h3[6].train_loss - mean(25, 30)).abs() < 1e-12);
+    assert!((h1[1].train_loss - mean(0, 15)).abs() < 1e-12);
 }
 
 #[test]
@@ -132,12 +269,13 @@ fn warmup_reaches_the_scaled_rate() {
     assert_eq!(spe, 10);
     let s = &t.plan().schedule;
     assert_eq!(s.lr_at(0), 0.001);
+    assert_eq!(h[0].lr, 0.001, "step 0: the first step's rate");
     assert!(
-        h[0].lr < 0.004 && h[0].lr > 0.0035,
+        h[1].lr < 0.004 && h[1].lr > 0.0035,
         "last warmup step {}",
-        h[0].lr
+        h[1].lr
     );
-    assert_eq!(h[1].lr, 0.004);
+    assert_eq!(h[2].lr, 0.004);
 }
 
 #[test]
@@ -145,14 +283,14 @@ fn batch_gd_sgd_and_partial_batches() {
     // Batch gradient descent: one step per epoch over the whole training set.
     let mut t = Trainer::new(&cfg("b0=full&train=500&epochs=2&lr0=0.5"), 1, split()).unwrap();
     let h = t.run_to_end().to_vec();
-    assert_eq!((h[1].step, h[1].batch, h[1].samples), (2, 500, 1000));
-    assert!(h[1].train_loss < h[0].train_loss);
+    assert_eq!((h[2].step, h[2].batch, h[2].samples), (2, 500, 1000));
+    assert!(h[2].train_loss < h[1].train_loss);
     // SGD: batch 1, one step per sample.
     let mut t = Trainer::new(&cfg("b0=1&train=50&epochs=1"), 1, split()).unwrap();
-    assert_eq!(t.run_to_end()[0].step, 50);
+    assert_eq!(t.run_to_end()[1].step, 50);
     // 100 samples in batches of 24: 4 full batches and one of 4.
     let mut t = Trainer::new(&cfg("b0=24&train=100&epochs=1"), 1, split()).unwrap();
-    let r = t.run_to_end()[0].clone();
+    let r = t.run_to_end()[1].clone();
     assert_eq!((r.step, r.samples), (5, 100));
 }
 
@@ -266,11 +404,12 @@ fn the_trainer_times_evaluation_and_probes_with_the_callers_clock() {
     let tm = t.timings();
     assert_eq!(
         (tm.evals, tm.probes),
-        (1, 2),
-        "one evaluation per epoch, two probes"
+        (2, 2),
+        "the untrained network's evaluation, one per epoch, two probes"
     );
-    assert_eq!((tm.eval_ms, tm.probe_ms), (1.0, 2.0));
+    assert_eq!((tm.eval_ms, tm.probe_ms), (2.0, 2.0));
     // The clock is only read: the records are those of an untimed run.
-    assert_eq!(timed, plain.run_to_end());
+    // Debug form: NaN (the untrained network's train loss) compares unequal to itself.
+    assert_eq!(format!("{timed:?}"), format!("{:?}", plain.run_to_end()));
     assert_eq!(plain.timings(), Default::default());
 }

@@ -2,12 +2,17 @@
 //!
 //! Each finished epoch of each run is announced as
 //!   {type: "lr-batch-playground:epoch", run, k, repeat, batch, lr, epoch, step, samples,
-//!    wallMs, trainLoss, testLoss, testAcc, noiseScale, status, lrNow}
+//!    wallMs, trainLoss, testLoss, testAcc, noiseScale, noiseSpread, peakLoss, status, lrNow}
 //! (lr is the run's scaled learning rate, lrNow the rate of the epoch's last
 //! step, which differs during warmup and decay; repeat is the seed offset, 0 …
-//! repeats−1; noiseScale is null until measured), and the end of every run as
+//! repeats−1; noiseScale is null until measured, noiseSpread its standard error from the
+//! probes' scatter, null before the second probe; peakLoss is the largest finite
+//! mini-batch loss so far, null before the first step; status is "collapsed" on the last
+//! record of a run that trained to its end answering one class), and the end of every
+//! run as
 //!   {type: "lr-batch-playground:done", runs: [{run, k, repeat, cell, batch, lr, status, epochs,
-//!    step, samples, testAcc, testLoss, trainLoss, wallMs, error}]}
+//!    step, samples, failed, testAcc, testLoss, peakLoss, trainLoss, wallMs, error}]}
+//! where `failed` is true for a collapsed or diverged run: its scores are not results.
 //! through window.parent.postMessage(msg, "*") when the page is framed, and
 //! document.dispatchEvent(new CustomEvent(type, {detail: msg})) always.
 
@@ -31,6 +36,8 @@ export function epochMessage(r, record) {
     testLoss: record.testLoss,
     testAcc: record.testAcc,
     noiseScale: Number.isFinite(record.noiseScale) ? record.noiseScale : null,
+    noiseSpread: Number.isFinite(record.noiseSpread) ? record.noiseSpread : null,
+    peakLoss: Number.isFinite(record.peakLoss) ? record.peakLoss : null,
     status: record.status,
     lrNow: record.lr,
   };

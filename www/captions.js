@@ -36,7 +36,9 @@ export function curvesCaption(config, view) {
   } else {
     parts.push("Tick “overlay k = 1” for a faint reference of where the rule says each run should land.");
   }
-  parts.push("A cross marks a run whose loss blew up (diverged).");
+  parts.push(
+    "A cross marks a run whose loss blew up (diverged); a ring, a run that ended collapsed (answering one class).",
+  );
   return parts.join(" ");
 }
 

@@ -16,7 +16,8 @@
 //! memories; the live view's last picture of it comes in the "end" message.
 //!
 //! Run states:
-//!   idle → queued → loading → running ⇄ paused → done | diverged | stopped | error
+//!   idle → queued → loading → running ⇄ paused → done | collapsed | diverged | stopped | error
+//! (collapsed: trained to the end but answering one class, judged by the core)
 //!   (a queued run can be paused too: it then waits without a worker)
 //!
 //! Holding: `hold(true)` pauses every active run on the page's behalf (a framed
@@ -208,8 +209,11 @@ export class Experiment extends EventTarget {
         epochs: last ? last.epoch : 0,
         step: last ? last.step : r.step,
         samples: last ? last.samples : 0,
+        // A collapsed or diverged run's scores are not results: `failed` says so.
+        failed: r.status === "collapsed" || r.status === "diverged",
         testAcc: last ? last.testAcc : null,
         testLoss: last ? last.testLoss : null,
+        peakLoss: last && Number.isFinite(last.peakLoss) ? last.peakLoss : null,
         trainLoss: last ? last.trainLoss : null,
         wallMs: last ? last.wallMs : null,
         error: r.error,

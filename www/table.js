@@ -1,13 +1,14 @@
 //! The runs table: one row per run with its colour, its k (or, in the landscape,
 //! its cell's batch and rate), its seed when runs are repeated, effective batch
 //! and learning rate (from the core's run list, then from the worker's own plan), progress,
-//! epoch, test accuracy, status and its own buttons.
+//! epoch, test accuracy, peak mini-batch loss, status and its own buttons. A collapsed or
+//! diverged run's accuracy is not a result: its cell shows "—" and says why on hover.
 //!
 //! One row per run, repeats included: each repeat trains in its own worker and
 //! can be paused or restarted alone. Repeats of one k share its colour (they
 //! are one curve, drawn as mean and band) and sit under it, with their seed.
 //! The columns depend on the mode; each cell carries data-col (k, seed, batch,
-//! lr, progress, epoch, acc, status) so the e2e test reads them by name.
+//! lr, progress, epoch, acc, peak, status) so the e2e test reads them by name.
 //!
 //! The table shows at most PAGE_ROWS rows at a time: a larger experiment (a landscape
 //! with repeats has hundreds of runs) is paged, with a pager under the table that says
@@ -27,8 +28,33 @@ export function accText(acc) {
   return acc === null || acc === undefined || !Number.isFinite(acc) ? "–" : `${(100 * acc).toFixed(1)}%`;
 }
 
+/** Statuses whose final scores are not results (the core's `RunStatus::failed`). */
+export const FAILED = new Set(["collapsed", "diverged"]);
+
+/**
+ * The accuracy cell of a run whose latest record is `last`: its text and, for a failed
+ * run, a title saying why the number is not shown as a result.
+ */
+export function scoreText(status, last) {
+  if (!last) return { text: "–", title: null };
+  if (!FAILED.has(status)) return { text: accText(last.testAcc), title: null };
+  const why =
+    status === "collapsed"
+      ? "the run collapsed: its last evaluations were no better than always answering the most frequent class"
+      : "the run diverged: its loss went non-finite (or past the diverge threshold) and it stopped";
+  return { text: "—", title: `${accText(last.testAcc)} at the end, not a result: ${why}` };
+}
+
+/** The peak mini-batch loss as the table shows it (1.2e7 when large). */
+export function peakText(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toFixed(2);
+}
+
 export function statusText(run) {
   switch (run.status) {
+    case "collapsed":
+      return "collapsed (one class)";
     case "diverged":
       return run.divergedAt != null ? `diverged at step ${run.divergedAt}` : "diverged";
     case "error":
@@ -136,6 +162,7 @@ export class RunsTable {
       ["progress", "progress", "col-progress"],
       ["epoch", "epoch", "num col-epoch"],
       ["acc", "test acc", "num acc"],
+      ["peak", "peak loss", "num col-peak"],
       ["status", "status", "status-cell"],
       ["actions", null, "actions"],
     ];
@@ -270,6 +297,7 @@ export class RunsTable {
       progress,
       epoch: cells.epoch,
       acc: cells.acc,
+      peak: cells.peak,
       badge,
       toggle,
       stop,
@@ -307,8 +335,11 @@ export class RunsTable {
       set(row, "batch", plan.batch ? `${plan.batch}${full ? " (all)" : ""}` : "–");
       set(row, "lr", fmt(plan.lr));
       set(row, "epoch", `${last ? last.epoch : 0} / ${epochs}`);
-      set(row, "acc", last ? accText(last.testAcc) : "–");
+      const score = scoreText(run.status, last);
+      set(row, "acc", score.text);
+      attr(row, "acc", "title", score.title);
       attr(row, "acc", "data-acc", last ? String(last.testAcc) : null);
+      set(row, "peak", peakText(last && last.peakLoss));
       set(row, "badge", statusText(run));
       attr(row, "badge", "data-status", run.status);
       attr(row, "badge", "title", run.error ? run.error : null);
@@ -334,7 +365,7 @@ export class RunsTable {
         row.toggle.setAttribute("aria-label", `${label} run ${row.name}`);
         row.toggle.title = `${label} this run`;
       }
-      row.stop.disabled = s === "idle" || s === "done" || s === "diverged" || s === "stopped" || s === "error";
+      row.stop.disabled = s === "idle" || s === "done" || FAILED.has(s) || s === "stopped" || s === "error";
       row.reset.disabled = s === "idle";
       row.tr.dataset.status = s;
     }

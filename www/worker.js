@@ -30,7 +30,7 @@
 //!                                         probeMs (both inside stepMs), parseMs (JSON.parse of
 //!                                         the step reports), postMs (postMessage), yieldMs
 //!                                         (waiting between chunks), chunks, steps, samples}
-//!     {type: "end", status, step, snapshot: {predict, confusion} | null}   done | diverged | stopped;
+//!     {type: "end", status, step, snapshot: {predict, confusion} | null}   done | collapsed | diverged | stopped;
 //!                                         predict is for live.js's sampleIndices(plan.nTest)
 //!     {type: "error", message}            init or training failed; the run is over
 //!     {type: "reply", id, result} / {type: "reply", id, error}

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use lr_batch_playground::config::{Config, PARAMS};
-use lr_batch_playground::metrics::{RunResult, Status};
+use lr_batch_playground::metrics::RunResult;
 use lr_batch_playground::runs::group_label;
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::shard::Shard;
@@ -265,23 +265,27 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                 };
                 let run_start = Instant::now();
                 let mut records = Vec::new();
-                while let Some(mut r) = t.run_epoch() {
-                    r.wall_ms = run_start.elapsed().as_secs_f64() * 1000.0;
+                while t.run_epoch().is_some() {
+                    // Every evaluation of the epoch (the untrained network's too), timed now.
+                    let wall_ms = run_start.elapsed().as_secs_f64() * 1000.0;
                     let done = epochs_done.fetch_add(1, Ordering::SeqCst) + 1;
-                    if !quiet {
-                        eprintln!(
-                            "[{done:>4}/{total_epochs}] {:<28} epoch {:>3}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  B_simple {:>6.0}  {}({:.0}s)",
-                            label(t.plan(), spec.repeat, cfg.repeats),
-                            r.epoch,
-                            r.train_loss,
-                            r.test_loss,
-                            100.0 * r.test_acc,
-                            r.noise_scale,
-                            if r.status == Status::Diverged { "DIVERGED " } else { "" },
-                            start.elapsed().as_secs_f64()
-                        );
+                    for mut r in t.history()[records.len()..].iter().cloned() {
+                        r.wall_ms = wall_ms;
+                        if !quiet {
+                            eprintln!(
+                                "[{done:>4}/{total_epochs}] {:<28} epoch {:>6.2}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  B_simple {:>6.0}  {}({:.0}s)",
+                                label(t.plan(), spec.repeat, cfg.repeats),
+                                r.epochs_done,
+                                r.train_loss,
+                                r.test_loss,
+                                100.0 * r.test_acc,
+                                r.noise_scale,
+                                if r.status.failed() { format!("{} ", r.status.as_str().to_uppercase()) } else { String::new() },
+                                start.elapsed().as_secs_f64()
+                            );
+                        }
+                        records.push(r);
                     }
-                    records.push(r);
                 }
                 let result = RunResult { run: i, config: t.config().clone(), repeat: spec.repeat, records };
                 results.lock().unwrap()[n] = Some(result);

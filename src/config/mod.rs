@@ -136,6 +136,11 @@ pub struct Config {
     pub grid_lr: Vec<f64>,
     /// Test accuracy (%) for "steps to reach target".
     pub target: f64,
+    /// Mini-batch loss above which a run stops as diverged; 0 = only a non-finite loss.
+    pub diverge: f64,
+    /// Test evaluations per epoch (evenly spaced in steps; the last at the epoch's end),
+    /// besides the one of the untrained network at step 0.
+    pub evals: u32,
 }
 
 impl Default for Config {
@@ -162,6 +167,8 @@ impl Default for Config {
             grid_b: vec![8, 32, 128, 512, 2048, 8000],
             grid_lr: log_space(0.001, 10.0, 6),
             target: 90.0,
+            diverge: 0.0,
+            evals: 1,
         }
     }
 }

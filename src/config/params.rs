@@ -439,6 +439,28 @@ pub const PARAMS: &[Param] = &[
             float
         )
     ),
+    // Run health (divergence, evaluations): kept together.
+    row!(
+        "diverge",
+        "diverge",
+        "mini-batch loss above which a run stops as diverged; 0 = only a NaN or infinite loss",
+        number!(
+            diverge,
+            Range::Float {
+                lo: 0.0,
+                hi: 1e30,
+                lo_open: false,
+                hi_open: true
+            },
+            float
+        )
+    ),
+    row!(
+        "evals",
+        "evals",
+        "test evaluations per epoch, evenly spaced in steps, besides one of the untrained network",
+        number!(evals, Range::Int { lo: 1, hi: 10 }, int)
+    ),
 ];
 
 /// The table row of a parameter name.

@@ -102,6 +102,9 @@ impl Ranged for Ticked {
     }
 }
 
+/// Radius of the collapsed run's ring (CSS px), larger than the dots it circles.
+pub(crate) const COLLAPSE_RING: f64 = 7.0;
+
 /// The largest magnitude an axis of the curves extends to; see `draw_panel`.
 const AXIS_LIMIT: f64 = 1e300;
 
@@ -238,8 +241,9 @@ fn draw_panel<DB: DrawingBackend>(
     for c in curves {
         let col = color(c.color, n_col);
         let stats = c.points(axis, metric);
-        if !c.repeats.is_empty() {
-            // The band between the repeats' min and max.
+        if !c.repeats.is_empty() || metric == Metric::NoiseScale {
+            // The band between the repeats' min and max (a single run's noise scale:
+            // ± its standard error).
             let band: Vec<(f64, f64)> = stats
                 .iter()
                 .filter(|p| p.2.is_finite())
@@ -256,7 +260,15 @@ fn draw_panel<DB: DrawingBackend>(
                 chart.draw_series(std::iter::once(Polygon::new(band, col.mix(0.18).filled())))?;
             }
         }
-        let pts: Vec<(f64, f64)> = stats.iter().map(|p| (p.0, clamp(p.1))).collect();
+        // A value that is not a number is drawn at the top only where the run diverged;
+        // elsewhere (the untrained network's train loss, a noise scale not yet
+        // measured) there is no point.
+        let pts: Vec<(f64, f64)> = stats
+            .iter()
+            .zip(c.records)
+            .filter(|(p, r)| p.1.is_finite() || r.status == Status::Diverged)
+            .map(|(p, _)| (p.0, clamp(p.1)))
+            .collect();
         let series = chart.draw_series(LineSeries::new(
             pts.clone(),
             col.stroke_width(scale.line(2.0)),
@@ -274,13 +286,23 @@ fn draw_panel<DB: DrawingBackend>(
                     .map(|&p| Circle::new(p, scale.line_i(3.0), col.filled())),
             )?;
         }
-        if let Some(last) = c.records.last().filter(|r| r.status == Status::Diverged) {
+        // How a failed run ended: a cross where it diverged, a hollow ring where it
+        // ended collapsed (trained to the end, answering one class).
+        if let Some(last) = c.records.last().filter(|r| r.status.failed()) {
             let p = (axis.of(last), clamp(metric.of(last)));
-            chart.draw_series(std::iter::once(Cross::new(
-                p,
-                scale.line_i(7.0),
-                col.stroke_width(scale.line(3.0)),
-            )))?;
+            if last.status == Status::Diverged {
+                chart.draw_series(std::iter::once(Cross::new(
+                    p,
+                    scale.line_i(7.0),
+                    col.stroke_width(scale.line(3.0)),
+                )))?;
+            } else {
+                chart.draw_series(std::iter::once(Circle::new(
+                    p,
+                    scale.line_i(COLLAPSE_RING),
+                    col.stroke_width(scale.line(2.0)),
+                )))?;
+            }
         }
     }
     if legend && !curves.is_empty() {

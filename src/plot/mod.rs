@@ -69,6 +69,14 @@ impl XAxis {
 
     pub(crate) fn of(self, r: &EpochRecord) -> f64 {
         match self {
+            // Fractional between evaluations within an epoch. Records without
+            // `epochs_done` (older CSVs), or with one that does not fit their epoch,
+            // go by their epoch number.
+            XAxis::Epoch
+                if (r.epoch.saturating_sub(1) as f64..=r.epoch as f64).contains(&r.epochs_done) =>
+            {
+                r.epochs_done
+            }
             XAxis::Epoch => r.epoch as f64,
             XAxis::Samples => r.samples as f64,
             XAxis::Steps => r.step as f64,
@@ -154,7 +162,8 @@ impl<'a> Curve<'a> {
         }
     }
 
-    /// (x, mean, min, max) of `metric` per evaluation, over the repeats that have it.
+    /// (x, mean, min, max) of `metric` per evaluation, over the repeats that have it; for a
+    /// single run's noise scale, min and max are ± its standard error.
     pub(crate) fn points(&self, axis: XAxis, metric: Metric) -> Vec<(f64, f64, f64, f64)> {
         let all: Vec<&[EpochRecord]> = std::iter::once(self.records)
             .chain(self.repeats.iter().copied())
@@ -172,8 +181,13 @@ impl<'a> Curve<'a> {
                 } else {
                     f64::NAN
                 };
-                let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mut lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+                let mut hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                // A single run's noise scale: the band is ± its standard error.
+                let spread = self.records[i].noise_spread;
+                if metric == Metric::NoiseScale && self.repeats.is_empty() && spread.is_finite() {
+                    (lo, hi) = (mean - spread, mean + spread);
+                }
                 (axis.of(&self.records[i]), mean, lo, hi)
             })
             .collect()

@@ -23,6 +23,9 @@ fn rec(epoch: u32, acc: f64, status: Status) -> EpochRecord {
         },
         test_acc: acc,
         noise_scale: f64::NAN,
+        peak_loss: f64::NAN,
+        epochs_done: f64::NAN,
+        noise_spread: f64::NAN,
         wall_ms: epoch as f64 * 500.0,
         status,
     }
@@ -101,6 +104,45 @@ fn svg_has_every_run_and_the_divergence_mark() {
     }
     // Empty input still draws axes without error.
     assert!(svg_string(&[], &PlotOptions::default(), (400, 800)).is_ok());
+}
+
+#[test]
+fn collapsed_and_diverged_runs_have_their_own_marks() {
+    let ok = vec![rec(1, 0.8, Status::Running), rec(2, 0.9, Status::Done)];
+    let collapsed = vec![
+        rec(1, 0.11, Status::Running),
+        rec(2, 0.11, Status::Collapsed),
+    ];
+    let diverged = vec![rec(1, 0.5, Status::Running), rec(2, 0.1, Status::Diverged)];
+    let opts = PlotOptions {
+        metrics: vec![Metric::TestAcc],
+        runs: 3,
+        ..Default::default()
+    };
+    let draw = |records: &[EpochRecord]| {
+        svg_string(&[Curve::new("run", records, 0)], &opts, (500, 400)).unwrap()
+    };
+    // A ring is the only unfilled circle; a cross is the only pair of crossing lines.
+    let rings = |svg: &str| {
+        svg.split("<circle")
+            .skip(1)
+            .filter(|c| c.split("/>").next().unwrap().contains("fill=\"none\""))
+            .count()
+    };
+    let (a, b, c) = (draw(&ok), draw(&collapsed), draw(&diverged));
+    assert_eq!((rings(&a), rings(&b), rings(&c)), (0, 1, 0));
+    // The same records without the failed status: the cross adds strokes, the ring none.
+    let mut plain = diverged.clone();
+    plain[1].status = Status::Running;
+    let strokes = |svg: &str| svg.matches("<polyline").count() + svg.matches("<line").count();
+    assert_eq!(
+        strokes(&c),
+        strokes(&draw(&plain)) + 2,
+        "the cross's two strokes"
+    );
+    let mut plain = collapsed.clone();
+    plain[1].status = Status::Done;
+    assert_eq!(strokes(&b), strokes(&draw(&plain)));
 }
 
 /// Every run of the curve tests, for drawing at several sizes.

@@ -219,14 +219,22 @@ impl History {
     }
 
     /// One curve per group with records: the repeat with the most epochs leads (ties: the
-    /// lower repeat), the others are its band; the label says how many diverged.
+    /// lower repeat), the others are its band; the label says how many diverged or
+    /// collapsed (by the page's status, or else the records').
     fn curves(&self) -> Vec<Curve<'_>> {
         let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        let mut sizes: BTreeMap<usize, (usize, usize)> = BTreeMap::new(); // (runs, diverged)
+        // (runs, diverged, collapsed)
+        let mut sizes: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
         for (i, (r, m)) in self.runs.iter().zip(&self.meta).enumerate() {
+            let st = if m.status.failed() {
+                m.status
+            } else {
+                RunStatus::of_records(r)
+            };
             let s = sizes.entry(m.group).or_default();
             s.0 += 1;
-            s.1 += usize::from(m.status == RunStatus::Diverged);
+            s.1 += usize::from(st == RunStatus::Diverged);
+            s.2 += usize::from(st == RunStatus::Collapsed);
             if !r.records.is_empty() {
                 members.entry(m.group).or_default().push(i);
             }
@@ -241,12 +249,8 @@ impl History {
                         .cmp(&ra.records.len())
                         .then(ra.repeat.cmp(&rb.repeat))
                 });
-                let (n, diverged) = sizes[&group];
-                let note = match (diverged, n) {
-                    (0, _) => String::new(),
-                    (_, 1) => " (diverged)".into(),
-                    (d, n) => format!(" ({d} of {n} diverged)"),
-                };
+                let (n, diverged, collapsed) = sizes[&group];
+                let note = crate::summary::failed_note(n, diverged, collapsed);
                 Curve {
                     label: format!("{}{note}", self.meta[ids[0]].label),
                     records: &self.runs[ids[0]].records,

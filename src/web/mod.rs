@@ -208,8 +208,9 @@ struct StatusOut {
 }
 
 /// `runStatuses()`: `[{"name", "terminal", "healthy"}]`, every run status the core knows
-/// (idle, queued, loading, running, paused, done, diverged, stopped, error): which are
-/// finished, and which may enter summaries (not diverged, stopped or errored). Never throws.
+/// (idle, queued, loading, running, paused, done, collapsed, diverged, stopped, error):
+/// which are finished, and which may enter summaries (not collapsed, diverged, stopped or
+/// errored). Never throws.
 #[wasm_bindgen(js_name = runStatuses)]
 pub fn run_statuses() -> String {
     let rows: Vec<StatusOut> = RunStatus::ALL

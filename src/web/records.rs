@@ -28,6 +28,12 @@ pub struct RecordIn {
     pub test_loss: Option<f64>,
     pub test_acc: Option<f64>,
     pub noise_scale: Option<f64>,
+    #[serde(default)]
+    pub noise_spread: Option<f64>,
+    #[serde(default)]
+    pub peak_loss: Option<f64>,
+    #[serde(default)]
+    pub epochs_done: Option<f64>,
     pub wall_ms: Option<f64>,
     pub status: Status,
 }
@@ -45,6 +51,9 @@ impl From<RecordIn> for EpochRecord {
             test_loss: f(r.test_loss),
             test_acc: f(r.test_acc),
             noise_scale: f(r.noise_scale),
+            noise_spread: f(r.noise_spread),
+            peak_loss: f(r.peak_loss),
+            epochs_done: f(r.epochs_done),
             wall_ms: f(r.wall_ms),
             status: r.status,
         }

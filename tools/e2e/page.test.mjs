@@ -30,8 +30,8 @@ const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
-  "repeats,order,mode,grid_b,grid_lr,target," +
-  "epoch,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,wall_ms,status,shard,experiment";
+  "repeats,order,mode,grid_b,grid_lr,target,diverge,evals," +
+  "epoch,epochs_done,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,noise_spread,peak_loss,wall_ms,status,shard,experiment";
 
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
 let context;
@@ -272,9 +272,19 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal((await rows(page)).length, 2);
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
-  const epochs = await page.evaluate(() => window.__epochs);
+  const all = await page.evaluate(() => window.__epochs);
   const done = await page.evaluate(() => window.__done[0]);
-  assert.equal(epochs.length, 2, JSON.stringify(epochs));
+  // Each run announces the untrained network's evaluation (step 0), then its epoch.
+  assert.equal(all.length, 4, JSON.stringify(all));
+  const start = all.filter((e) => e.epoch === 0);
+  assert.deepEqual(
+    start.map((e) => [e.step, e.samples, e.status]),
+    [
+      [0, 0, "running"],
+      [0, 0, "running"],
+    ],
+  );
+  const epochs = all.filter((e) => e.epoch !== 0);
   assert.deepEqual(epochs.map((e) => e.k).sort(), [1, 2]);
   for (const e of epochs) {
     assert.equal(e.type, "lr-batch-playground:epoch");
@@ -324,11 +334,15 @@ test("a short experiment trains in workers, draws, announces, exports and shares
   assert.equal(download.suggestedFilename(), "lr-batch-playground.csv");
   const csv = (await readFile(await download.path(), "utf8")).trim().split(/\r?\n/);
   assert.equal(csv[0], CSV_COLUMNS);
-  assert.equal(csv.length - 1, 2, "rows = runs × epochs");
+  assert.equal(csv.length - 1, 4, "rows = runs × (step 0 + epochs)");
   const header = csv[0].split(",");
   for (const line of csv.slice(1)) {
     const cells = csvFields(line);
     assert.equal(cells.length, header.length, line);
+    if (cells[header.indexOf("epoch")] === "0") {
+      assert.equal(cells[header.indexOf("step")], "0");
+      continue;
+    }
     const k = Number(cells[header.indexOf("k")]);
     const e = epochs.find((x) => x.k === k);
     assert.equal(Number(cells[header.indexOf("test_acc")]), e.testAcc);
@@ -407,7 +421,7 @@ test("pause, resume, stop and reset a run", { timeout: 90_000 }, async () => {
 
 test("a diverging run is marked and stopped while the other goes on", { timeout: 60_000 }, async () => {
   // Batch 1000 at η = 50 blows up within a few steps; batch 1 at η = 0.05 trains.
-  const page = await open(await newPage(), "?b0=1&k=1,1000&lr0=0.05&rule=linear&epochs=4&train=1000");
+  const page = await open(await newPage(), "?b0=1&k=1,1000&lr0=0.05&rule=linear&epochs=4&train=1000&diverge=100");
   await page.click("#run-all");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 50_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
@@ -425,7 +439,7 @@ test("a diverging run is marked and stopped while the other goes on", { timeout:
   assert.equal(Number(badges[1].match(/\d+$/)[0]), done[1].step);
   const last = await page.evaluate(() => window.__epochs.filter((e) => e.k === 1000).at(-1));
   assert.equal(last.status, "diverged");
-  assert.equal((await page.evaluate(() => window.__epochs.filter((e) => e.k === 1))).length, 4);
+  assert.equal((await page.evaluate(() => window.__epochs.filter((e) => e.k === 1))).length, 5, "step 0 and 4 epochs");
   await page.close();
 });
 
@@ -457,7 +471,16 @@ test("an embedding page gets the epoch and done messages", { timeout: 90_000 }, 
   });
   const msgs = await page.evaluate(() => window.__msgs);
   const epochs = msgs.filter((m) => m.type === "lr-batch-playground:epoch");
-  assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), ["1:1", "1:2", "1:3", "4:1", "4:2", "4:3"]);
+  assert.deepEqual(epochs.map((m) => `${m.k}:${m.epoch}`).sort(), [
+    "1:0",
+    "1:1",
+    "1:2",
+    "1:3",
+    "4:0",
+    "4:1",
+    "4:2",
+    "4:3",
+  ]);
   for (const m of epochs) {
     for (const key of [
       "run",
@@ -545,7 +568,7 @@ test(
     await page.click("#run-all");
     await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
     const epochs = await page.evaluate(() => window.__epochs);
-    assert.equal(epochs.length, 8, "4 runs × 2 epochs");
+    assert.equal(epochs.length, 12, "4 runs × (step 0 + 2 epochs)");
     assert.deepEqual([...new Set(epochs.map((e) => `${e.k}:${e.repeat}`))].sort(), ["1:0", "1:1", "4:0", "4:1"]);
     const last = (k, rep) => epochs.filter((e) => e.k === k && e.repeat === rep).at(-1);
     assert.notEqual(last(1, 0).trainLoss, last(1, 1).trainLoss, "two seeds trained alike");
@@ -599,7 +622,7 @@ test(
 test("a landscape grid trains every cell, marks the diverged one and draws it", { timeout: 120_000 }, async () => {
   const page = await open(
     await newPage(),
-    "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&autorun=1",
+    "?mode=landscape&grid_b=16,256&grid_lr=0.01,10&epochs=1&train=500&diverge=100&autorun=1",
   );
   assert.equal(await page.getAttribute("body", "data-mode"), "landscape");
   assert.ok(await page.isVisible("#landscape"));

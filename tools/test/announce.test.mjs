@@ -34,9 +34,13 @@ test("an epoch message carries the run and its record, noise scale null until me
     testLoss: 0.6,
     testAcc: 0.9,
     noiseScale: null,
+    noiseSpread: null,
+    peakLoss: null,
     status: "running",
     lrNow: 0.002,
   });
+  assert.equal(epochMessage(r, { ...record, peakLoss: 2.5e7, status: "collapsed" }).peakLoss, 2.5e7);
+  assert.equal(epochMessage(r, { ...record, noiseSpread: 12.5 }).noiseSpread, 12.5);
   assert.equal(epochMessage(r, { ...record, noiseScale: 40, batch: 8 }).noiseScale, 40);
   assert.equal(epochMessage(r, { ...record, batch: 8 }).batch, 8);
 });

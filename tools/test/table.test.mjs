@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pageRange, pageOf, PAGE_ROWS } from "../../www/table.js";
+import { pageRange, pageOf, PAGE_ROWS, scoreText, peakText, statusText } from "../../www/table.js";
 
 test("an experiment that fits one page shows every row and no range", () => {
   assert.deepEqual(pageRange(0, 36), { page: 0, pages: 1, from: 0, to: 36, text: "36 rows" });
@@ -38,4 +38,24 @@ test("a run's page", () => {
 test("without a pager every row is one page", () => {
   assert.deepEqual(pageRange(0, 288, Infinity), { page: 0, pages: 1, from: 0, to: 288, text: "288 rows" });
   assert.equal(pageOf(287, Infinity), 0);
+});
+
+test("a collapsed or diverged run's accuracy is not shown as a result, and says why", () => {
+  const last = { testAcc: 0.1135, peakLoss: 2.5e7 };
+  assert.deepEqual(scoreText("done", last), { text: "11.3%", title: null });
+  assert.deepEqual(scoreText("running", last).text, "11.3%");
+  for (const s of ["collapsed", "diverged"]) {
+    const { text, title } = scoreText(s, last);
+    assert.equal(text, "—");
+    assert.match(title, new RegExp(`^11\\.3% at the end, not a result: the run ${s}`));
+  }
+  assert.deepEqual(scoreText("collapsed", undefined), { text: "–", title: null });
+  assert.equal(statusText({ status: "collapsed" }), "collapsed (one class)");
+});
+
+test("the peak loss column", () => {
+  assert.equal(peakText(2.5e7), "2.5e+7");
+  assert.equal(peakText(3.14159), "3.14");
+  assert.equal(peakText(null), "–");
+  assert.equal(peakText(NaN), "–");
 });

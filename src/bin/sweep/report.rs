@@ -13,7 +13,7 @@ use lr_batch_playground::metrics::{write_csv_of, RunResult};
 use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::shard::Shard;
-use lr_batch_playground::summary::critical_batch;
+use lr_batch_playground::summary::{critical_batch, RunStatus, COLLAPSE_EVALS};
 
 use super::{label, short};
 
@@ -92,26 +92,60 @@ pub fn write_files(
     Ok((csv_path, svg_path))
 }
 
-/// The closing table: one line per run.
+/// A peak loss in a few characters (1.23e7 when large).
+fn peak(v: f64) -> String {
+    if v.abs() >= 1e4 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// The closing table (one line per run) and the critical batch size. A collapsed or
+/// diverged run's final scores are not results: they print as "—", and a note under the
+/// table says why (the CSV keeps the numbers).
 pub fn print_table(runs: &[RunResult]) {
     println!(
-        "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>9}",
-        "k", "repeat", "batch", "lr", "test loss", "test acc", "B_simple", "status"
+        "{:<5} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9} {:>10} {:>9}",
+        "k", "repeat", "batch", "lr", "test loss", "test acc", "B_simple", "peak loss", "status"
     );
+    let mut failed = [false; 2]; // collapsed, diverged
     for r in runs {
         if let Some(last) = r.records.last() {
+            let status = RunStatus::of_records(r);
+            let scores = if status.failed() {
+                failed[usize::from(status == RunStatus::Diverged)] = true;
+                format!("{:>10} {:>10} {:>9}", "—", "—", "—")
+            } else {
+                format!(
+                    "{:>10.4} {:>9.2}% {:>9.0}",
+                    last.test_loss,
+                    100.0 * last.test_acc,
+                    last.noise_scale
+                )
+            };
             println!(
-                "{:<5} {:>6} {:>6} {:>10} {:>10.4} {:>9.2}% {:>9.0} {:>9}",
+                "{:<5} {:>6} {:>6} {:>10} {scores} {:>10} {:>9}",
                 r.k(),
                 r.repeat,
                 last.batch,
                 short(last.lr),
-                last.test_loss,
-                100.0 * last.test_acc,
-                last.noise_scale,
-                last.status.as_str()
+                peak(last.peak_loss),
+                status.name()
             );
         }
+    }
+    if failed[0] {
+        println!(
+            "— collapsed: the run's last {COLLAPSE_EVALS} evaluations were no better than \
+             always answering the most frequent class (its ReLUs died); its scores are not results"
+        );
+    }
+    if failed[1] {
+        println!(
+            "— diverged: a mini-batch loss went non-finite (or past --diverge); the run stopped \
+             there and its blown-up weights' scores are not results"
+        );
     }
 }
 
@@ -121,7 +155,7 @@ pub fn print_summary(runs: &[RunResult]) {
         Some(s) => println!(
             "critical batch size ≈ {:.0} (median of the latest gradient noise scale B_simple \
              over {} healthy runs; quartiles {:.0} to {:.0}, range {:.0} to {:.0}; {} runs left \
-             out as diverged, stopped or at chance; larger batches than this buy little extra \
+             out as collapsed, diverged, stopped or at chance; larger batches than this buy little extra \
              speed per sample)",
             s.median, s.n, s.q1, s.q3, s.min, s.max, s.excluded
         ),

@@ -12,8 +12,11 @@
 //!
 //! Epochs: the training indices are reshuffled at the start of every epoch and
 //! cut into batches of B (the last one smaller when B does not divide N; see
-//! `schedule.rs`). After the last batch the test split is evaluated and an
-//! [`EpochRecord`] is pushed.
+//! `schedule.rs`). Evaluations: the test split is evaluated and an [`EpochRecord`] pushed
+//! once before the first step (the untrained network, step 0, epoch 0), after the last
+//! batch of every epoch, and `evals − 1` more times evenly within each epoch
+//! ([`mid_epoch_eval`]). Evaluating reads the weights and no random stream, so the
+//! numbers of training do not depend on `evals`.
 //!
 //! Noise scale: a few times per epoch the trainer draws a probe batch of
 //! [`PROBE_SIZE`] random training samples (from its own stream, so training is
@@ -35,9 +38,20 @@
 //! run's time into training steps, evaluation, probes and its own overhead. Without a clock
 //! nothing is timed. The clock is only read, never used to decide anything.
 //!
-//! Divergence: a mini-batch loss that is NaN, infinite or above
-//! [`DIVERGENCE_LOSS`] stops the run before the update is applied; the run's
-//! status becomes `diverged` and a final record for the partial epoch says so.
+//! Divergence: a mini-batch loss that is NaN or infinite stops the run before the update
+//! is applied; the run's status becomes `diverged` and a final record for the partial
+//! epoch says so. A large finite loss does not: a network blown up to losses of 10⁷ can
+//! come back and train (with normalised inputs it does), so it is recorded instead, as
+//! the run's `peak_loss`. The `diverge` parameter restores a threshold (`diverge=100`
+//! was the rule before: chance level for ten classes is ln 10 ≈ 2.3, and a network
+//! that trains never gets near 100 again).
+//!
+//! Collapse: a run that reaches its end with its last evaluations at the majority-class
+//! level ends `collapsed` instead of `done` (`summary::collapsed` is the rule). It is
+//! never stopped for it.
+//!
+//! Layout: this file steps and records; `eval.rs` evaluates the test split, answers
+//! questions about the evaluated weights and probes the gradient noise.
 
 use std::sync::Arc;
 
@@ -45,15 +59,13 @@ use crate::config::{Config, ConfigError, RunSpec};
 use crate::data::Split;
 use crate::metrics::{EpochRecord, Status};
 use crate::model::Model;
-use crate::noise::{sq_norm, NoiseScale};
+use crate::noise::NoiseScale;
 use crate::optim::Optimizer;
 use crate::rng::{streams, Rng};
 use crate::schedule::RunPlan;
+use crate::summary::{collapsed, majority_share};
 
-/// A mini-batch loss above this marks the run as diverged. Chance level for
-/// ten classes is ln 10 ≈ 2.3; a network that trains never gets near 100 again
-/// once there, and past it the logits overflow soon after.
-pub const DIVERGENCE_LOSS: f32 = 100.0;
+mod eval;
 
 /// Samples per noise-scale probe. Large enough that |mean gradient|² is not
 /// swamped by tr(Σ)/PROBE_SIZE for the noise scales this model shows (~10²).
@@ -61,8 +73,25 @@ pub const PROBE_SIZE: usize = 256;
 /// Noise probes per epoch (one on training sets under 4,000 samples): about 6 %
 /// extra work on the article's 8,000 samples.
 const PROBES_PER_EPOCH: u64 = 2;
-/// EMA decay of the noise statistics per probe.
-const NOISE_EMA: f64 = 0.7;
+/// EMA decay of the noise statistics per probe: an average over about 20 probes (10
+/// epochs of 8,000 samples), long enough that the smoothed |G|² stays positive late in
+/// training, where single probes' estimates often are not (see `noise.rs`).
+pub const NOISE_EMA: f64 = 0.9;
+
+/// Whether a mini-batch loss stops the run: NaN or infinite always; above `threshold`
+/// too when it is positive (the `diverge` parameter; 0 = off).
+pub fn diverges(loss: f32, threshold: f64) -> bool {
+    !loss.is_finite() || (threshold > 0.0 && loss as f64 > threshold)
+}
+
+/// Whether an evaluation falls after step `j` (1-based) of an epoch of `steps` steps when
+/// `evals` are made per epoch: the last at the epoch's end (not counted here), the others
+/// after steps ⌈i·steps/evals⌉, i = 1 … evals − 1, so they are evenly spaced. An epoch
+/// shorter than `evals` steps gets one evaluation per step.
+pub fn mid_epoch_eval(j: u64, steps: u64, evals: u32) -> bool {
+    let e = evals as u64;
+    j < steps && (j * e) / steps > ((j - 1) * e) / steps
+}
 
 /// A clock for [`Trainer::set_clock`]: milliseconds from any fixed origin.
 pub type Clock = fn() -> f64;
@@ -98,6 +127,10 @@ pub struct Trainer {
     epoch_batches: u32,
     status: Status,
     diverged_at: Option<u64>,
+    /// Largest finite mini-batch loss so far (NaN before the first).
+    peak_loss: f64,
+    /// Share of the test split's most frequent class (for the collapse rule).
+    majority: f64,
     history: Vec<EpochRecord>,
     /// Every mini-batch loss (4 bytes a step: 80 KB for the article's 10 epochs at batch 8).
     step_losses: Vec<f32>,
@@ -183,6 +216,8 @@ impl Trainer {
             epoch_batches: 0,
             status: Status::Running,
             diverged_at: None,
+            peak_loss: f64::NAN,
+            majority: majority_share(&data.test.labels),
             history: Vec::new(),
             step_losses: Vec::new(),
             probe_rng: Rng::stream(seed, streams::PROBE),
@@ -191,7 +226,7 @@ impl Trainer {
             probe_every: plan
                 .steps_per_epoch()
                 .div_ceil((n_train as u64 / 4000).clamp(1, PROBES_PER_EPOCH)),
-            noise: NoiseScale::new(PROBE_SIZE, NOISE_EMA, NOISE_EMA),
+            noise: NoiseScale::new(PROBE_SIZE, NOISE_EMA),
             probe_norms: vec![0.0; PROBE_SIZE],
             probe_idx: vec![0; PROBE_SIZE],
             x: Vec::with_capacity(plan.batch * crate::model::INPUT),
@@ -217,6 +252,11 @@ impl Trainer {
 
     pub fn status(&self) -> Status {
         self.status
+    }
+
+    /// The largest finite mini-batch loss so far (NaN before the first step).
+    pub fn peak_loss(&self) -> f64 {
+        self.peak_loss
     }
 
     /// The optimizer step at which the run diverged.
@@ -303,6 +343,11 @@ impl Trainer {
 
     /// One optimizer step; the mini-batch loss, or `None` if the run diverged on it.
     fn one_step(&mut self) -> Option<f32> {
+        if self.step == 0 && self.history.is_empty() {
+            // The untrained network: the curves' point at 0, and a real evaluation for
+            // steps-to-target to interpolate from.
+            self.record(self.plan.schedule.lr_at(0), 0);
+        }
         let n = self.order.len();
         if self.pos == 0 {
             self.shuffle_rng.shuffle(&mut self.order);
@@ -315,13 +360,16 @@ impl Trainer {
         let loss = self
             .model
             .train_batch(&self.x, &self.y, &mut self.dropout_rng);
-        if !loss.is_finite() || loss > DIVERGENCE_LOSS {
+        if loss.is_finite() && (self.peak_loss.is_nan() || loss as f64 > self.peak_loss) {
+            self.peak_loss = loss as f64;
+        }
+        if diverges(loss, self.cfg.diverge) {
             self.diverged_at = Some(self.step);
             self.status = Status::Diverged;
             self.epoch_loss_sum += loss as f64;
             self.epoch_batches += 1;
             self.step_losses.push(loss);
-            self.finish_epoch(lr);
+            self.record(lr, self.epoch + 1);
             return None;
         }
         let (params, grads) = self.model.params_and_grads();
@@ -346,164 +394,56 @@ impl Trainer {
             if self.epoch >= self.cfg.epochs {
                 self.status = Status::Done;
             }
-            self.finish_epoch(lr);
+            // Collapse is judged with this evaluation, in `record`.
+            self.record(lr, self.epoch);
+        } else if mid_epoch_eval(
+            self.pos.div_ceil(self.plan.batch) as u64,
+            self.plan.steps_per_epoch(),
+            self.cfg.evals,
+        ) {
+            self.record(lr, self.epoch + 1);
         }
         Some(loss)
     }
 
-    /// Evaluates the test split and records the epoch just ended (or cut short).
-    fn finish_epoch(&mut self, lr: f64) {
+    /// Evaluates the test split and records it as an evaluation in `epoch` (see
+    /// [`EpochRecord::epoch`]); `lr` is the rate of the last step.
+    fn record(&mut self, lr: f64, epoch: u32) {
         let (test_loss, test_acc) = self.evaluate_test();
-        let epoch = if self.status == Status::Diverged {
-            self.epoch + 1
-        } else {
-            self.epoch
-        };
+        let noise = self.noise.with_spread();
+        if self.status == Status::Done {
+            let accs: Vec<f64> = self
+                .history
+                .iter()
+                .filter(|r| r.step > 0)
+                .map(|r| r.test_acc)
+                .chain([test_acc])
+                .collect();
+            if collapsed(&accs, self.majority) {
+                self.status = Status::Collapsed;
+            }
+        }
         self.history.push(EpochRecord {
             epoch,
             step: self.step,
             samples: self.samples,
             lr,
             batch: self.plan.batch,
-            train_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
+            train_loss: if self.epoch_batches == 0 {
+                f64::NAN
+            } else {
+                self.epoch_loss_sum / self.epoch_batches as f64
+            },
             test_loss,
             test_acc,
-            noise_scale: self.noise.value(),
+            noise_scale: noise.value,
+            noise_spread: noise.spread,
+            peak_loss: self.peak_loss,
+            epochs_done: self.samples as f64 / self.order.len() as f64,
             wall_ms: 0.0,
             status: self.status,
         });
         self.epoch_loss_sum = 0.0;
         self.epoch_batches = 0;
-    }
-
-    /// The smoothed gradient noise scale B_simple so far (NaN before the first probe).
-    pub fn noise_scale(&self) -> f64 {
-        self.noise.value()
-    }
-
-    /// One noise-scale probe: per-example and mean gradient norms of random
-    /// training samples. Overwrites the model's gradient buffer, so it runs
-    /// after the update.
-    fn probe_noise(&mut self) {
-        let n = self.order.len();
-        for i in self.probe_idx.iter_mut() {
-            *i = self.probe_rng.below(n);
-        }
-        self.data
-            .train
-            .gather(&self.probe_idx, &mut self.x, &mut self.y);
-        self.model.train_batch_with_norms(
-            &self.x,
-            &self.y,
-            &mut self.probe_rng,
-            &mut self.probe_norms,
-        );
-        let mean_example =
-            self.probe_norms.iter().map(|&v| v as f64).sum::<f64>() / PROBE_SIZE as f64;
-        self.noise.add_example(mean_example);
-        self.noise.add_batch(sq_norm(self.model.grads()));
-    }
-
-    /// (mean test loss, test accuracy) of the current weights. Keeps the test logits for
-    /// the epoch-end answers (timed when a clock is set).
-    pub fn evaluate_test(&mut self) -> (f64, f64) {
-        let t0 = self.clock.map_or(0.0, |c| c());
-        let test = &self.data.test;
-        // Allocated at the first evaluation, reused after.
-        self.test_logits
-            .resize(test.len() * crate::model::CLASSES, 0.0);
-        let (loss_sum, correct) =
-            self.model
-                .evaluate_keep_logits(&test.images, &test.labels, &mut self.test_logits);
-        self.eval_step = Some(self.step);
-        if let Some(c) = self.clock {
-            self.timings.eval_ms += c() - t0;
-            self.timings.evals += 1;
-        }
-        let n = test.len().max(1) as f64;
-        (loss_sum / n, correct as f64 / n)
-    }
-
-    /// The step count of the last evaluation whose logits are kept, if any (the end of the
-    /// last finished epoch, unless `evaluate_test` was called since).
-    pub fn evaluated_at(&self) -> Option<u64> {
-        self.eval_step
-    }
-
-    /// Whether the kept logits belong to the current weights.
-    fn logits_current(&self) -> bool {
-        self.eval_step == Some(self.step)
-    }
-
-    /// [`Trainer::predict_test`] for the weights of the last evaluation (see
-    /// [`Trainer::evaluated_at`]), from its kept logits; `None` before the first. Indices
-    /// must be in the test split (asserted).
-    pub fn epoch_predict(&self, indices: &[usize]) -> Option<(Vec<u8>, Vec<f32>)> {
-        use crate::model::CLASSES;
-        self.eval_step?;
-        let mut preds = vec![0u8; indices.len()];
-        let mut probs = vec![0f32; indices.len() * CLASSES];
-        for ((&i, pred), q) in indices
-            .iter()
-            .zip(&mut preds)
-            .zip(probs.chunks_exact_mut(CLASSES))
-        {
-            let z = &self.test_logits[i * CLASSES..(i + 1) * CLASSES];
-            crate::nn::softmax_xent::softmax(z, CLASSES, q);
-            *pred = crate::nn::softmax_xent::argmax(z) as u8;
-        }
-        Some((preds, probs))
-    }
-
-    /// [`Trainer::confusion`] for the weights of the last evaluation, from its kept logits;
-    /// `None` before the first.
-    pub fn epoch_confusion(&self) -> Option<[[u32; 10]; 10]> {
-        use crate::model::CLASSES;
-        self.eval_step?;
-        let mut m = [[0u32; 10]; 10];
-        for (&t, z) in self
-            .data
-            .test
-            .labels
-            .iter()
-            .zip(self.test_logits.chunks_exact(CLASSES))
-        {
-            m[t as usize][crate::nn::softmax_xent::argmax(z)] += 1;
-        }
-        Some(m)
-    }
-
-    /// Predictions (class, softmax probabilities (N, 10)) for the given test samples.
-    pub fn predict_test(&mut self, indices: &[usize]) -> (Vec<u8>, Vec<f32>) {
-        if self.logits_current() {
-            if let Some(p) = self.epoch_predict(indices) {
-                return p;
-            }
-        }
-        let mut x = Vec::new();
-        let mut y = Vec::new();
-        self.data.test.gather(indices, &mut x, &mut y);
-        let mut preds = vec![0u8; indices.len()];
-        let mut probs = vec![0f32; indices.len() * crate::model::CLASSES];
-        self.model.predict(&x, &mut preds, &mut probs);
-        (preds, probs)
-    }
-
-    /// Confusion matrix on the whole test split: `m[true][predicted]`.
-    pub fn confusion(&mut self) -> [[u32; 10]; 10] {
-        if self.logits_current() {
-            if let Some(m) = self.epoch_confusion() {
-                return m;
-            }
-        }
-        let test = &self.data.test;
-        let mut preds = vec![0u8; test.len()];
-        let mut probs = vec![0f32; test.len() * crate::model::CLASSES];
-        self.model.predict(&test.images, &mut preds, &mut probs);
-        let mut m = [[0u32; 10]; 10];
-        for (&t, &p) in test.labels.iter().zip(&preds) {
-            m[t as usize][p as usize] += 1;
-        }
-        m
     }
 }
