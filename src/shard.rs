@@ -427,6 +427,9 @@ mod tests {
             test_loss: 0.4,
             test_acc: 0.9,
             noise_scale: f64::NAN,
+            noise_spread: f64::NAN,
+            peak_loss: 0.5,
+            epochs_done: epoch as f64,
             wall_ms: 1.0,
             status,
         }
