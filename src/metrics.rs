@@ -386,10 +386,12 @@ pub fn read_csv(text: &str) -> Result<CsvFile, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn record(epoch: u32) -> EpochRecord {
+    /// A record of epoch `epoch` (1000 steps of batch 8 each), for tests here and in
+    /// `shard`.
+    pub(crate) fn record(epoch: u32) -> EpochRecord {
         EpochRecord {
             epoch,
             step: 1000 * epoch as u64,

@@ -298,13 +298,21 @@ pub fn merge(files: Vec<ShardFile>) -> Result<Merged, String> {
     })
 }
 
-/// The training samples the runs used, from a record at the end of a whole epoch (its
-/// samples ÷ its epoch); `None` when every run diverged within its first epoch.
+/// The training samples the runs used: a record's samples ÷ its epochs done (which
+/// holds within an epoch too, with `evals` > 1), or ÷ its epoch for records written
+/// before `epochs_done` existed (those were all at ends of epochs); `None` when every run
+/// diverged within its first epoch.
 pub fn train_size(runs: &[RunResult]) -> Option<usize> {
     runs.iter()
         .flat_map(|r| &r.records)
-        .find(|r| matches!(r.status, Status::Running | Status::Done) && r.epoch > 0)
-        .map(|r| (r.samples / r.epoch as u64) as usize)
+        .filter(|r| !matches!(r.status, Status::Diverged | Status::Stopped) && r.epoch > 0)
+        .find_map(|r| {
+            if r.epochs_done.is_finite() {
+                (r.epochs_done > 0.0).then(|| (r.samples as f64 / r.epochs_done).round() as usize)
+            } else {
+                Some((r.samples / r.epoch as u64) as usize)
+            }
+        })
 }
 
 #[cfg(test)]
@@ -418,20 +426,8 @@ mod tests {
 
     fn record(epoch: u32, status: Status) -> EpochRecord {
         EpochRecord {
-            epoch,
-            step: 10 * epoch as u64,
-            samples: 80 * epoch as u64,
-            lr: 0.001,
-            batch: 8,
-            train_loss: 0.5,
-            test_loss: 0.4,
-            test_acc: 0.9,
-            noise_scale: f64::NAN,
-            noise_spread: f64::NAN,
-            peak_loss: 0.5,
-            epochs_done: epoch as f64,
-            wall_ms: 1.0,
             status,
+            ..crate::metrics::tests::record(epoch)
         }
     }
 
@@ -477,7 +473,7 @@ mod tests {
         let mut buf = Vec::new();
         write_csv_of(&mut buf, &m.runs, &m.experiment, Shard::WHOLE).unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), whole);
-        assert_eq!(train_size(&m.runs), Some(80));
+        assert_eq!(train_size(&m.runs), Some(8000));
         // More shards than runs: the empty ones may be given or left out.
         let s = |i| shard_csv(&cfg, Shard::new(i, 8).unwrap());
         let mut files: Vec<(&str, String)> = vec![("7", s(7)), ("8", s(8))];

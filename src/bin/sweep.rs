@@ -314,14 +314,5 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         return Ok(());
     }
     let n_train = cfg.train.min(split.train.len());
-    let (csv_path, svg_path) = report::write_files(cfg, m, &runs, n_train, &prefix)?;
-    report::print_table(&runs);
-    report::print_summary(&runs);
-    println!(
-        "wrote {} and {} in {:.1}s",
-        csv_path.display(),
-        svg_path.display(),
-        start.elapsed().as_secs_f64()
-    );
-    Ok(())
+    report::finish(cfg, m, &runs, n_train, &prefix, start)
 }

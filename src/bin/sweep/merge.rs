@@ -72,14 +72,5 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
     // first epoch no record tells, and the configured size stands in.
     let n_train = shard::train_size(&merged.runs).unwrap_or(cfg.train);
     let prefix = PathBuf::from(m.get_one::<String>("out").expect("has a default"));
-    let (csv_path, svg_path) = report::write_files(cfg, m, &merged.runs, n_train, &prefix)?;
-    report::print_table(&merged.runs);
-    report::print_summary(&merged.runs);
-    println!(
-        "wrote {} and {} in {:.1}s",
-        csv_path.display(),
-        svg_path.display(),
-        start.elapsed().as_secs_f64()
-    );
-    Ok(())
+    report::finish(cfg, m, &merged.runs, n_train, &prefix, start)
 }

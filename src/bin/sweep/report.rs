@@ -35,9 +35,31 @@ pub fn write_csv(
     Ok(csv_path)
 }
 
+/// The end of a whole experiment, trained here or merged from shards: PREFIX.csv and
+/// PREFIX.svg, the closing table, the critical batch size, and where the files went.
+pub fn finish(
+    cfg: &Config,
+    m: &ArgMatches,
+    runs: &[RunResult],
+    n_train: usize,
+    prefix: &Path,
+    start: std::time::Instant,
+) -> Result<(), String> {
+    let (csv_path, svg_path) = write_files(cfg, m, runs, n_train, prefix)?;
+    print_table(runs);
+    print_summary(runs);
+    println!(
+        "wrote {} and {} in {:.1}s",
+        csv_path.display(),
+        svg_path.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Writes PREFIX.csv and PREFIX.svg of every run of `cfg` (in its order), trained on
 /// `n_train` samples; returns their paths.
-pub fn write_files(
+fn write_files(
     cfg: &Config,
     m: &ArgMatches,
     runs: &[RunResult],
@@ -150,7 +172,7 @@ pub fn print_table(runs: &[RunResult]) {
 }
 
 /// The critical batch size of the runs.
-pub fn print_summary(runs: &[RunResult]) {
+fn print_summary(runs: &[RunResult]) {
     match critical_batch(runs.iter().map(|r| (r, None))) {
         Some(s) => println!(
             "critical batch size ≈ {:.0} (median of the latest gradient noise scale B_simple \
