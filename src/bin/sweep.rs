@@ -80,13 +80,7 @@ fn cli() -> Command {
                  column has it (mnist-subset) [default {DEFAULT_DATA}, created by `make data` when missing]"
             )),
     )
-    .arg(
-        Arg::new("out")
-            .long("out")
-            .value_name("PREFIX")
-            .default_value("out/sweep")
-            .help("output path prefix: writes PREFIX.csv and PREFIX.svg"),
-    )
+    .arg(out_arg())
     .arg(
         Arg::new("jobs")
             .long("jobs")
@@ -116,6 +110,15 @@ fn cli() -> Command {
 }
 
 /// The SVG's flags, shared by a run and `merge`.
+/// `--out PREFIX`, the same for a sweep and a merge.
+fn out_arg() -> Arg {
+    Arg::new("out")
+        .long("out")
+        .value_name("PREFIX")
+        .default_value("out/sweep")
+        .help("output path prefix: writes PREFIX.csv and PREFIX.svg")
+}
+
 fn svg_args() -> [Arg; 3] {
     [
         Arg::new("x")

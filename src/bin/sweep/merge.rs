@@ -12,7 +12,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use lr_batch_playground::metrics::read_csv;
 use lr_batch_playground::shard::{self, ShardFile};
 
-use super::{report, svg_args};
+use super::{out_arg, report, svg_args};
 
 /// The `merge` subcommand's flags.
 pub fn command() -> Command {
@@ -36,13 +36,7 @@ pub fn command() -> Command {
                 .action(ArgAction::Append)
                 .help("the shards' CSV files (a shard with no runs may be left out)"),
         )
-        .arg(
-            Arg::new("out")
-                .long("out")
-                .value_name("PREFIX")
-                .default_value("out/sweep")
-                .help("output path prefix: writes PREFIX.csv and PREFIX.svg"),
-        )
+        .arg(out_arg())
         .args(svg_args())
 }
 
