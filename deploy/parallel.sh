@@ -20,6 +20,11 @@
 # real network. DRY_RUN=1 prints the commands (parallel --dry-run) instead.
 set -euo pipefail
 
+# The shard command is quoted for bash (printf %q); say so, or parallel guesses the shell
+# from $SHELL, and where that is unset (a CI runner, cron) the --sshlogin variant's
+# remote wrapper runs the command outside its work folder.
+export PARALLEL_SHELL=${PARALLEL_SHELL:-bash}
+
 SHARDS=${SHARDS:-4}
 OUT=${OUT:-out/shards}
 JOBS=${JOBS:-$SHARDS}
