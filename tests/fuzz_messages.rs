@@ -24,7 +24,7 @@ use lr_batch_playground::config::{Config, Mode, PARAMS};
 use lr_batch_playground::landscape::{steps_to_target, Landscape};
 use lr_batch_playground::metrics::{csv_header, to_csv_string, EpochRecord, RunResult, Status};
 use lr_batch_playground::plot::{
-    landscape_svg_string, svg_string, Curve, HeatValue, Metric, PlotOptions, XAxis,
+    landscape_svg_string, svg_string, Curve, HeatValue, Metric, PlotOptions, Theme, XAxis,
 };
 use serde_json::{json, Value};
 
@@ -462,6 +462,7 @@ fn wild_records_reach_the_landscape_the_csv_and_the_charts_without_harm() {
                 font: [1.0, 0.5, 2.0][seed as usize % 3],
                 dpr: [1.0, 2.0, 3.0][seed as usize % 3],
                 overlay: seed % 3 == 0,
+                theme: [Theme::Light, Theme::Dark][seed as usize % 2],
             };
             let svg = svg_string(&curves, &opts, (640, 480));
             let heat = if seed % 2 == 0 {

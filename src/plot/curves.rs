@@ -13,7 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::title;
-use super::style::{color, short_number, BOLD_GRID, LIGHT_GRID};
+use super::style::short_number;
 use super::{css_size, curves_layout, split, Curve, Metric, PlotOptions, Rect, XAxis};
 use crate::metrics::Status;
 
@@ -27,7 +27,7 @@ pub fn draw_curves<DB: DrawingBackend>(
     opts: &PlotOptions,
 ) -> Result<Vec<Rect>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(err)?;
+    root.fill(&opts.theme.background()).map_err(err)?;
     let n = opts.metrics.len();
     let grid = curves_layout(css_size(root.dim_in_pixel(), opts.dpr).0, n);
     let (panels, mut rects) = split(root, grid, opts.dpr);
@@ -120,6 +120,8 @@ fn draw_panel<DB: DrawingBackend>(
     let tf = |v: f64| if log { v.max(1e-12).log10() } else { v };
     let scale = opts.scale();
     let fs = |px: f64| scale.text(px);
+    let theme = scale.theme;
+    let (ink, (grid_light, grid_bold)) = (theme.ink(), theme.grid());
 
     // Ranges from the finite values; a diverged epoch's huge or NaN loss is
     // clamped to the top so one run cannot squash every other curve.
@@ -186,11 +188,11 @@ fn draw_panel<DB: DrawingBackend>(
                 short_number(*v)
             }
         })
-        .axis_style(BLACK.stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)))
-        .axis_desc_style(("sans-serif", fs(12.0)))
-        .light_line_style(LIGHT_GRID.stroke_width(scale.line(1.0)))
-        .bold_line_style(BOLD_GRID.stroke_width(scale.line(1.0)))
+        .axis_style(ink.stroke_width(scale.line(1.0)))
+        .label_style(("sans-serif", fs(11.0)).into_font().color(&ink))
+        .axis_desc_style(("sans-serif", fs(12.0)).into_font().color(&ink))
+        .light_line_style(grid_light.stroke_width(scale.line(1.0)))
+        .bold_line_style(grid_bold.stroke_width(scale.line(1.0)))
         .draw()?;
 
     let clamp = |v: f64| {
@@ -219,9 +221,9 @@ fn draw_panel<DB: DrawingBackend>(
                 1.0
             };
             let col = if axis == XAxis::Steps {
-                color(c.color, n_col)
+                theme.color(c.color, n_col)
             } else {
-                RGBColor(120, 120, 120)
+                theme.neutral()
             };
             let pts: Vec<(f64, f64)> = rc
                 .points(axis, metric)
@@ -239,7 +241,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     for c in curves {
-        let col = color(c.color, n_col);
+        let col = theme.color(c.color, n_col);
         let stats = c.points(axis, metric);
         if !c.repeats.is_empty() || metric == Metric::NoiseScale {
             // The band between the repeats' min and max (a single run's noise scale:
@@ -313,12 +315,12 @@ fn draw_panel<DB: DrawingBackend>(
             } else {
                 SeriesLabelPosition::UpperRight
             })
-            .label_font(("sans-serif", fs(11.0)))
+            .label_font(("sans-serif", fs(11.0)).into_font().color(&ink))
             // plotters' defaults (30 and 10 px), scaled like the text they frame.
             .legend_area_size(fs(30.0))
             .margin(fs(10.0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200).stroke_width(scale.line(1.0)))
+            .background_style(theme.background().mix(0.85))
+            .border_style(theme.neutral().stroke_width(scale.line(1.0)))
             .draw()?;
     }
     Ok(())

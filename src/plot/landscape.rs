@@ -14,8 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::legend::{legend_rows, measure, title_and_legend, Key};
 use super::style::{
-    short_number, viridis, Scale, BOLD_GRID, CHANCE_COLOR, DIVERGED_COLOR, LIGHT_GRID,
-    LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
+    short_number, viridis, Scale, CHANCE_COLOR, DIVERGED_COLOR, LINEAR_COLOR, MEASURED_COLOR,
+    SQRT_COLOR,
 };
 use super::{css_size, landscape_layout, split, Rect};
 use crate::landscape::Landscape;
@@ -51,7 +51,7 @@ pub fn draw_landscape<DB: DrawingBackend>(
     scale: Scale,
 ) -> Result<Vec<Rect>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(err)?;
+    root.fill(&scale.theme.background()).map_err(err)?;
     let grid = landscape_layout(css_size(root.dim_in_pixel(), scale.dpr).0);
     let (panels, rects) = split(root, grid, scale.dpr);
     let rows = legend_rows(&panels[0], &HEATMAP_LEGEND, scale)
@@ -108,9 +108,17 @@ fn draw_heatmap<DB: DrawingBackend>(
                 .map(|x| x.to_string())
                 .unwrap_or_default()
         })
-        .axis_style(BLACK.stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)))
-        .axis_desc_style(("sans-serif", fs(12.0)))
+        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
+        .label_style(
+            ("sans-serif", fs(11.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
+        .axis_desc_style(
+            ("sans-serif", fs(12.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
         .draw()?;
     // The colour scale: accuracy as is; loss on a log scale, so that one cell at
     // loss 80 does not paint every cell between 0.3 and 2.3 the same colour.
@@ -182,7 +190,7 @@ fn draw_heatmap<DB: DrawingBackend>(
             } else {
                 chart.draw_series(std::iter::once(Rectangle::new(
                     rect,
-                    RGBColor(238, 238, 238).filled(),
+                    scale.theme.empty_cell().filled(),
                 )))?;
             }
         }
@@ -274,11 +282,19 @@ fn draw_steps_to_target<DB: DrawingBackend>(
             }
         })
         .y_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .axis_style(BLACK.stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)))
-        .axis_desc_style(("sans-serif", fs(12.0)))
-        .light_line_style(LIGHT_GRID.stroke_width(scale.line(1.0)))
-        .bold_line_style(BOLD_GRID.stroke_width(scale.line(1.0)))
+        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
+        .label_style(
+            ("sans-serif", fs(11.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
+        .axis_desc_style(
+            ("sans-serif", fs(12.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
+        .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
+        .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
         .draw()?;
     if let Some(&(bx0, by0)) = best.first() {
         // Perfect scaling: steps halve when the batch doubles (log10 2 down per

@@ -65,7 +65,7 @@ pub(crate) fn title<DB: DrawingBackend>(
     let pad = (text_h / 2).min(scale.line_i(5.0));
     let style = ("sans-serif", scale.text(15.0))
         .into_font()
-        .color(&BLACK)
+        .color(&scale.theme.ink())
         .pos(Pos::new(HPos::Center, VPos::Top));
     let w = area.dim_in_pixel().0 as i32;
     area.draw_text(text, &style, (w / 2, scale.text_i(margin) + pad))?;
@@ -115,12 +115,12 @@ pub(crate) fn title_and_legend<DB: DrawingBackend>(
     let (head, body) = area.split_vertically(height);
     let title_style = ("sans-serif", scale.text(15.0))
         .into_font()
-        .color(&BLACK)
+        .color(&scale.theme.ink())
         .pos(Pos::new(HPos::Center, VPos::Top));
     head.draw_text(title, &title_style, (w / 2, fs(6.0)))?;
     let label = ("sans-serif", scale.text(11.0))
         .into_font()
-        .color(&BLACK)
+        .color(&scale.theme.ink())
         .pos(Pos::new(HPos::Left, VPos::Center));
     for (r, row) in rows.iter().enumerate() {
         let total: i32 = row.iter().map(|e| e.1).sum::<i32>() + space * (row.len() as i32 - 1);

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 pub use curves::draw_curves;
 pub use landscape::{draw_landscape, HeatValue};
-pub use style::{palette, Scale};
+pub use style::{palette, Scale, Theme};
 
 use crate::landscape::Landscape;
 use crate::metrics::EpochRecord;
@@ -211,14 +211,17 @@ pub struct PlotOptions {
     /// unchanged against epochs, samples or time; against steps, squeezed by the
     /// batch ratio, where a run k times larger lands if the rule holds.
     pub overlay: bool,
+    /// Light (the default, and the CLI's) or dark.
+    pub theme: Theme,
 }
 
 impl PlotOptions {
-    /// The sizes this chart is drawn at.
+    /// The sizes and colours this chart is drawn at.
     pub fn scale(&self) -> Scale {
         Scale {
             font: self.font,
             dpr: self.dpr,
+            theme: self.theme,
         }
     }
 }
@@ -233,6 +236,7 @@ impl Default for PlotOptions {
             font: 1.0,
             dpr: 1.0,
             overlay: false,
+            theme: Theme::Light,
         }
     }
 }

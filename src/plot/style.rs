@@ -12,15 +12,22 @@
 //! Colours: the Okabe–Ito palette (distinguishable under the common colour-vision
 //! deficiencies) for up to eight runs, and the viridis ramp (also CVD-safe, and ordered
 //! like the k values it shows) beyond that; the heatmap shades with viridis too.
+//!
+//! [`Theme`]: the page's light or dark look, carried in [`Scale`] so that every drawing
+//! function that knows its sizes also knows its background, ink and grid colours. On dark
+//! the palette's black becomes a light grey and viridis' dark end is skipped, so every run
+//! keeps at least 3:1 contrast against the background (WCAG's figure for graphics); text
+//! is near-white on near-black (well above AA's 4.5:1). The CLI's SVG is always light.
 
 use plotters::style::RGBColor;
 
-/// How large to draw: `font` is a pure size factor for text (1 = the default sizes),
-/// `dpr` the canvas' device pixels per CSS pixel.
+/// How large and in which colours to draw: `font` is a pure size factor for text (1 = the
+/// default sizes), `dpr` the canvas' device pixels per CSS pixel, `theme` light or dark.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scale {
     pub font: f64,
     pub dpr: f64,
+    pub theme: Theme,
 }
 
 impl Default for Scale {
@@ -28,7 +35,90 @@ impl Default for Scale {
         Scale {
             font: 1.0,
             dpr: 1.0,
+            theme: Theme::Light,
         }
+    }
+}
+
+/// The page's colour scheme (`theme=light|dark`); light is the default and the CLI's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// `"light"` or `"dark"`; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Theme> {
+        match s {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    /// The chart's background (the page's dark surface on dark).
+    pub(crate) fn background(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(255, 255, 255),
+            Theme::Dark => RGBColor(24, 27, 33),
+        }
+    }
+
+    /// Text and axes.
+    pub(crate) fn ink(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(0, 0, 0),
+            Theme::Dark => RGBColor(228, 231, 236),
+        }
+    }
+
+    /// The fine and the bold grid lines.
+    pub(crate) fn grid(self) -> (RGBColor, RGBColor) {
+        match self {
+            Theme::Light => (RGBColor(235, 235, 235), RGBColor(215, 215, 215)),
+            Theme::Dark => (RGBColor(44, 48, 56), RGBColor(64, 69, 79)),
+        }
+    }
+
+    /// A neutral grey for references (the overlay, perfect scaling, a legend's border).
+    pub(crate) fn neutral(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(120, 120, 120),
+            Theme::Dark => RGBColor(150, 150, 150),
+        }
+    }
+
+    /// A heatmap cell without a value yet.
+    pub(crate) fn empty_cell(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(238, 238, 238),
+            Theme::Dark => RGBColor(48, 52, 60),
+        }
+    }
+
+    /// The colour of run `i` of `n` on this background, as an RGB triple.
+    pub fn palette(self, i: usize, n: usize) -> (u8, u8, u8) {
+        match self {
+            Theme::Light => palette(i, n),
+            Theme::Dark if n <= OKABE_ITO.len() => match OKABE_ITO[i % OKABE_ITO.len()] {
+                (0, 0, 0) => (220, 220, 220),
+                c => c,
+            },
+            Theme::Dark => {
+                // Viridis from 0.4 on: its darker part sinks into the background.
+                let t = 0.4 + 0.6 * i.min(n - 1) as f64 / (n - 1) as f64;
+                let c = viridis(t);
+                (c.0, c.1, c.2)
+            }
+        }
+    }
+
+    /// [`Theme::palette`] as a plotters colour.
+    pub(crate) fn color(self, i: usize, n: usize) -> RGBColor {
+        let (r, g, b) = self.palette(i, n);
+        RGBColor(r, g, b)
     }
 }
 
@@ -85,9 +175,6 @@ pub(crate) const SQRT_COLOR: RGBColor = RGBColor(204, 121, 167);
 pub(crate) const DIVERGED_COLOR: RGBColor = RGBColor(60, 60, 60);
 pub(crate) const CHANCE_COLOR: RGBColor = RGBColor(150, 150, 150);
 pub(crate) const MEASURED_COLOR: RGBColor = RGBColor(0, 114, 178);
-/// Grid lines of a plot.
-pub(crate) const LIGHT_GRID: RGBColor = RGBColor(235, 235, 235);
-pub(crate) const BOLD_GRID: RGBColor = RGBColor(215, 215, 215);
 
 /// The colour of run `i` of `n`, as an RGB triple (also used by the page's legend).
 pub fn palette(i: usize, n: usize) -> (u8, u8, u8) {
@@ -101,12 +188,6 @@ pub fn palette(i: usize, n: usize) -> (u8, u8, u8) {
     let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
     let (a, b) = (VIRIDIS[lo], VIRIDIS[hi]);
     (mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-}
-
-/// [`palette`] as a plotters colour.
-pub(crate) fn color(i: usize, n: usize) -> RGBColor {
-    let (r, g, b) = palette(i, n);
-    RGBColor(r, g, b)
 }
 
 /// Viridis at `t` in [0, 1].
@@ -154,6 +235,43 @@ mod tests {
         assert_ne!(palette(0, 20), palette(19, 20));
     }
 
+    /// WCAG's relative luminance of an sRGB colour.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let lin = |c: u8| {
+            let c = c as f64 / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn dark_theme_keeps_every_run_and_the_text_legible() {
+        let t = Theme::Dark;
+        let rgb = |c: RGBColor| (c.0, c.1, c.2);
+        let bg = rgb(t.background());
+        for n in [1, 7, 8, 9, 20, 64] {
+            for i in 0..n {
+                let c = contrast(t.palette(i, n), bg);
+                assert!(c >= 3.0, "run {i} of {n}: contrast {c:.2} on dark");
+            }
+        }
+        assert!(contrast(rgb(t.ink()), bg) >= 4.5);
+        assert!(contrast(rgb(Theme::Light.ink()), rgb(Theme::Light.background())) >= 4.5);
+        // Light stays the palette the CLI and the golden pictures use.
+        assert_eq!(Theme::Light.palette(3, 8), palette(3, 8));
+        assert_eq!(Theme::parse("dark"), Some(Theme::Dark));
+        assert_eq!(Theme::parse("blue"), None);
+    }
+
     #[test]
     fn short_numbers() {
         assert_eq!(short_number(1_234_567.0), "1.2M");
@@ -167,6 +285,7 @@ mod tests {
         let s = Scale {
             font: 1.5,
             dpr: 2.0,
+            ..Scale::default()
         };
         assert_eq!(s.text(11.0), 33);
         assert_eq!(s.line(2.0), 4);
@@ -176,7 +295,8 @@ mod tests {
         assert_eq!(
             Scale {
                 font: 1.0,
-                dpr: 0.3
+                dpr: 0.3,
+                ..Scale::default()
             }
             .line(1.0),
             1

@@ -181,6 +181,7 @@ fn landscape_at(css: (u32, u32), dpr: u32) -> (Vec<Rect>, String) {
         let scale = Scale {
             font: 1.0,
             dpr: dpr as f64,
+            ..Scale::default()
         };
         draw_landscape(&root, &land, HeatValue::Loss, scale).unwrap()
     };

@@ -39,7 +39,11 @@ pub(crate) fn scale(what: &str, font: Option<f64>, dpr: Option<f64>) -> Result<S
             "{what}: dpr {dpr} is out of range; allowed: 0.25 to 8 (devicePixelRatio)"
         )));
     }
-    Ok(Scale { font, dpr })
+    Ok(Scale {
+        font,
+        dpr,
+        ..Scale::default()
+    })
 }
 
 #[derive(Serialize)]

@@ -17,7 +17,7 @@ use super::canvas::{draw_on, scale};
 use super::records::RecordIn;
 use super::{to_json, whole_number};
 use crate::metrics::EpochRecord;
-use crate::plot::{self, Curve, Metric, PlotOptions, XAxis};
+use crate::plot::{self, Curve, Metric, PlotOptions, Theme, XAxis};
 
 /// One curve as the page sends it: `{"label", "color", "records", "repeats"}`.
 #[derive(Deserialize)]
@@ -57,6 +57,21 @@ struct OptionsIn {
     /// Draw the smallest-batch run faintly on the other runs' axes; default false.
     #[serde(default)]
     overlay: bool,
+    /// "light" (default) or "dark": the page's colour scheme.
+    #[serde(default)]
+    theme: Option<String>,
+}
+
+/// The `theme` option of `what`: "light" (also when absent) or "dark".
+pub(super) fn theme(what: &str, name: Option<&str>) -> Result<Theme, JsError> {
+    match name {
+        None => Ok(Theme::Light),
+        Some(s) => Theme::parse(s).ok_or_else(|| {
+            JsError::new(&format!(
+                "{what}: unknown theme {s:?}; allowed: light, dark"
+            ))
+        }),
+    }
 }
 
 /// A parsed curve, owning the records the chart's [`Curve`] borrows.
@@ -100,6 +115,7 @@ pub(super) fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsErro
         font: size.font,
         dpr: size.dpr,
         overlay: o.overlay,
+        theme: theme("drawChart", o.theme.as_deref())?,
     })
 }
 
@@ -107,8 +123,9 @@ pub(super) fn options(json: &str, n_curves: usize) -> Result<PlotOptions, JsErro
 /// in each, and answers `{"panels": [{"x", "y", "w", "h"}]}`, each panel's rectangle in
 /// CSS pixels relative to the canvas. `curvesJson` is `[{"label", "color", "records":
 /// [EpochRecord...], "repeats"?: [[EpochRecord...]...]}]`; `optionsJson` is `{"x",
-/// "logLoss", "metrics", "runs", "font", "dpr", "overlay"}`, every key optional (`dpr`:
-/// the canvas' backing store is CSS size × dpr; `font`: a text size factor).
+/// "logLoss", "metrics", "runs", "font", "dpr", "overlay", "theme"}`, every key optional
+/// (`dpr`: the canvas' backing store is CSS size × dpr; `font`: a text size factor;
+/// `theme`: "light" or "dark", the background, ink, grid and run colours).
 /// Throws on bad JSON, an unknown option, axis or metric, a font or dpr out of range, or
 /// a canvas without a 2D context. A canvas of zero width or height (hidden) is left alone.
 #[wasm_bindgen(js_name = drawChart)]

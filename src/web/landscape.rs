@@ -45,6 +45,9 @@ struct OptionsIn {
     /// The canvas' device pixels per CSS pixel (devicePixelRatio); default 1.
     #[serde(default)]
     dpr: Option<f64>,
+    /// "light" (default) or "dark": the page's colour scheme.
+    #[serde(default)]
+    theme: Option<String>,
 }
 
 /// The config and the runs of a landscape call, both parsed; `what` names the function
@@ -104,8 +107,8 @@ pub fn data_sizes(config_json: &str, n_images: f64) -> Result<String, JsError> {
 /// accuracy or loss over batch size × learning rate, with the linear and √ rule lines
 /// through (b0, lr0), beside the fewest steps to the target accuracy per batch size.
 /// `runsJson` holds whichever runs have records so far (cells without any are drawn
-/// empty). `optionsJson` is `{"value": "accuracy" | "loss", "font": f64, "dpr": f64}`,
-/// every key optional (as in `drawChart`). Answers `{"panels": [{"x", "y", "w", "h"}]}`,
+/// empty). `optionsJson` is `{"value": "accuracy" | "loss", "font": f64, "dpr": f64,
+/// "theme": "light" | "dark"}`, every key optional (as in `drawChart`). Answers `{"panels": [{"x", "y", "w", "h"}]}`,
 /// the two panels in CSS pixels. Throws on bad JSON, an invalid config, an unknown option
 /// or value, a font or dpr out of range, or a canvas without a 2D context; a canvas of
 /// zero width or height (hidden) is left alone.
@@ -124,8 +127,8 @@ pub fn draw_landscape(
     })
 }
 
-/// `drawLandscape`'s options, parsed: what the heatmap colours, the font factor and the
-/// device pixel ratio. Shared with `History::drawLandscape` (history.rs).
+/// `drawLandscape`'s options, parsed: what the heatmap colours, the font factor, the
+/// device pixel ratio and the theme. Shared with `History::drawLandscape` (history.rs).
 pub(super) fn landscape_options(options_json: &str) -> Result<(HeatValue, Scale), JsError> {
     let o: OptionsIn = serde_json::from_str(options_json)
         .map_err(|e| JsError::new(&format!("drawLandscape: bad options JSON: {e}")))?;
@@ -138,7 +141,11 @@ pub(super) fn landscape_options(options_json: &str) -> Result<(HeatValue, Scale)
             )))
         }
     };
-    Ok((value, scale("drawLandscape", o.font, o.dpr)?))
+    let size = Scale {
+        theme: super::chart::theme("drawLandscape", o.theme.as_deref())?,
+        ..scale("drawLandscape", o.font, o.dpr)?
+    };
+    Ok((value, size))
 }
 
 /// One cell of `landscapeSummary` (NaN leaves as `null`).

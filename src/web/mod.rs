@@ -14,7 +14,7 @@
 //! class Trainer(configJson, k, images, labels, repeat?, testImages?, testLabels?)  trainer.rs
 //!     step(n) plan() stop() predict(indices) testImages(indices) confusion() history()
 //! parseQuery(query, ignore)   configToQuery(configJson)   paramsTable()   runStatuses()
-//! csvFromRuns(runsJson)   palette(i, n)
+//! csvFromRuns(runsJson)   palette(i, n, theme?)
 //! drawChart(canvas, curvesJson, optionsJson)                             chart.rs
 //!     chartLayout(cssWidth, panels)   landscapeLayout(cssWidth)
 //! experimentRuns(configJson, nImages?)   dataSizes(configJson, nImages)
@@ -236,10 +236,15 @@ pub fn csv_from_runs(runs_json: &str) -> Result<String, JsError> {
     Ok(to_csv_string(&runs))
 }
 
-/// `palette(i, n)`: the colour of run `i` of `n` as `#rrggbb`, the same colour the chart
-/// draws, for the page's legend and run list. Never throws.
+/// `palette(i, n, theme?)`: the colour of run `i` of `n` as `#rrggbb`, the same colour
+/// the chart draws on the theme ("dark", or else light), for the page's legend and run
+/// list. Never throws.
 #[wasm_bindgen]
-pub fn palette(i: usize, n: usize) -> String {
-    let (r, g, b) = crate::plot::palette(i, n);
+pub fn palette(i: usize, n: usize, theme: Option<String>) -> String {
+    let theme = theme
+        .as_deref()
+        .and_then(crate::plot::Theme::parse)
+        .unwrap_or_default();
+    let (r, g, b) = theme.palette(i, n);
     format!("#{r:02x}{g:02x}{b:02x}")
 }

@@ -69,7 +69,7 @@ fn draw_chart_paints_every_run() {
     // Every run's colour appears (dots and lines are drawn in the palette colour; allow a
     // little for antialiasing).
     for i in 0..n {
-        let want = rgb(&web::palette(i, n));
+        let want = rgb(&web::palette(i, n, None));
         let hits = px
             .chunks_exact(4)
             .filter(|p| (0..3).all(|c| (p[c] as i32 - want[c] as i32).abs() <= 6))
@@ -263,7 +263,7 @@ fn panels_are_the_same_in_css_pixels_at_every_pixel_ratio() {
     let g = golden();
     let curves = curves_json(&g);
     // The palette depends on the number of runs (Okabe–Ito up to 8, viridis beyond).
-    let first_colour = rgb(&web::palette(0, g.runs.len()));
+    let first_colour = rgb(&web::palette(0, g.runs.len(), None));
     let cfg = r#"{"mode": "landscape", "grid_b": [16, 256], "grid_lr": [0.01, 0.1]}"#;
     for css_w in [390u32, 1280] {
         // The page's way: the layout for the CSS width, then a backing store of CSS × dpr.

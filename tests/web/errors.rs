@@ -191,7 +191,7 @@ fn tables_plans_csv_and_palette() {
         "null reads as NaN"
     );
 
-    assert_eq!(web::palette(0, 2), "#0072b2");
-    assert_eq!(web::palette(1, 2), "#e69f00");
-    assert!(web::palette(19, 20).len() == 7 && web::palette(usize::MAX, 0).len() == 7);
+    assert_eq!(web::palette(0, 2, None), "#0072b2");
+    assert_eq!(web::palette(1, 2, None), "#e69f00");
+    assert!(web::palette(19, 20, None).len() == 7 && web::palette(usize::MAX, 0, None).len() == 7);
 }
