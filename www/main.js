@@ -39,6 +39,7 @@ import { curvesCaption, landscapeCaption } from "./captions.js";
 import { buildRunsTable, wireRuns } from "./runlist.js";
 import { showStatus, maybeAutorun, watchVisibility } from "./status.js";
 import { timed } from "./timed.js";
+import { wireLook, themeNow, lookAfterConfig, lookAfterPreset, lookAfterRender } from "./look.js";
 
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
 const $ = (id) => document.getElementById(id);
@@ -47,7 +48,7 @@ const app = createApp();
 // ---------- the experiment ----------
 
 function runColor(r) {
-  return app.config.mode === "landscape" ? "#9aa3ad" : wasm.palette(r.group, r.groupCount);
+  return app.config.mode === "landscape" ? "#9aa3ad" : wasm.palette(r.group, r.groupCount, themeNow(app));
 }
 
 function kTextOf(config) {
@@ -94,6 +95,7 @@ function applyConfig(config, { kText, lrText } = {}) {
   clearLive(app);
   refreshLive(app);
   updateUrl(app);
+  lookAfterConfig(app);
   render();
   invalidateCharts(true);
 }
@@ -158,6 +160,7 @@ function showPreset() {
     ? match.text
     : "Your own experiment. Pick one above to start from a known setting again.";
   $("preset-text").classList.toggle("custom", !match);
+  lookAfterPreset(app, match?.id, { onControlChange, setView });
 }
 
 // ---------- view options ----------
@@ -199,6 +202,7 @@ function curveOptions(metrics, dpr) {
     runs: groupCount(),
     dpr,
     overlay: v.overlay,
+    theme: themeNow(app),
   });
 }
 
@@ -222,6 +226,7 @@ function renderNow() {
   showStatus(app);
   timed("critical", () => ui.controls.setCritical(criticalBatch(app.history)));
   if (app.config.mode === "landscape") timed("landscape", updateLandscape);
+  lookAfterRender(app);
 }
 
 // ---------- data ----------
@@ -299,7 +304,9 @@ function buildViews() {
   ui.landscapeChart = new ChartView(
     $("landscape"),
     (canvas, dpr) =>
-      timed("landscape-chart", () => app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr }))),
+      timed("landscape-chart", () =>
+        app.history.drawLandscape(canvas, JSON.stringify({ value: app.view.heat, dpr, theme: themeNow(app) })),
+      ),
     { layout: (w) => wasm.landscapeLayout(w) },
   );
   ui.landscape = new LandscapePanel({
@@ -362,6 +369,7 @@ async function main() {
   app.ui.notices.addMore(hidden);
   buildPresets();
   wire();
+  wireLook(app, { onControlChange, setView, applyConfig, runColor });
   setView({});
   applyConfig(app.config);
   watchData();

@@ -11,6 +11,7 @@
 //!   log=1          losses on a log scale
 //!   overlay=1      the k = 1 curve drawn faintly on every run's axis
 //!   heat=accuracy|loss   what the landscape heatmap colours
+//!   theme=dark|light     the colour scheme (absent: follow the system setting)
 //!   embed=1        compact layout for an iframe
 //!   autorun=1      start training as soon as the page is ready
 //!
@@ -24,7 +25,8 @@
 
 import { PRESETS, presetById } from "./presets.js";
 
-export const PAGE_KEYS = ["preset", "x", "embed", "autorun", "log", "overlay", "heat"];
+export const PAGE_KEYS = ["preset", "x", "embed", "autorun", "log", "overlay", "heat", "theme"];
+export const THEME_VALUES = ["light", "dark"];
 export const X_AXES = ["epoch", "samples", "steps", "time"];
 export const HEAT_VALUES = ["accuracy", "loss"];
 const DEFAULT_PRESET = PRESETS[0];
@@ -62,7 +64,7 @@ export function pickParams(raw, keys) {
 /**
  * Reads a query string (`?a=1&b=2` or `a=1&b=2`).
  * @returns {{config: object, view: {x: string, log: boolean, overlay: boolean, heat: string,
- *            embed: boolean, autorun: boolean},
+ *            embed: boolean, autorun: boolean, theme: string|null},
  *            errors: {param: string, value: string, message: string}[], more: number}}
  *   `more` counts the problems the parser found but did not list
  */
@@ -73,7 +75,7 @@ export function readQuery(wasm, search) {
   // (the core's rule, src/config/query.rs).
   const params = { get: (key) => all.getAll(key).at(-1) ?? null, has: (key) => all.has(key) };
   const errors = [];
-  const view = { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false };
+  const view = { x: "epoch", log: false, overlay: false, heat: "accuracy", embed: false, autorun: false, theme: null };
 
   const x = params.get("x");
   if (x !== null) {
@@ -85,6 +87,11 @@ export function readQuery(wasm, search) {
   if (heat !== null) {
     if (HEAT_VALUES.includes(heat)) view.heat = heat;
     else errors.push({ param: "heat", value: heat, message: `allowed: ${HEAT_VALUES.join(", ")}` });
+  }
+  const theme = params.get("theme");
+  if (theme !== null) {
+    if (THEME_VALUES.includes(theme)) view.theme = theme;
+    else errors.push({ param: "theme", value: theme, message: `allowed: ${THEME_VALUES.join(", ")}` });
   }
   for (const key of ["log", "overlay", "embed", "autorun"]) {
     const v = params.get(key);
@@ -131,6 +138,7 @@ export function writeQuery(wasm, presets, config, view) {
   if (view.log) parts.push("log=1");
   if (view.overlay) parts.push("overlay=1");
   if (view.heat && view.heat !== "accuracy") parts.push(`heat=${view.heat}`);
+  if (view.theme) parts.push(`theme=${view.theme}`);
   if (view.embed) parts.push("embed=1");
   if (view.autorun) parts.push("autorun=1");
   return parts.filter(Boolean).join("&");

@@ -22,7 +22,12 @@
 //! new History(configJson, runsJson)   push(run, recordJson)   clear(run)
 //! setStatus(run, status)   records(run)   drawChart(canvas, optionsJson)
 //! drawLandscape(canvas, optionsJson)   landscapeSummary()   csv()   criticalBatch()
+//! latest()
 //! ```
+//!
+//! `latest()` answers each curve's newest values under the label the chart draws, and
+//! where the group's first failed run (diverged or collapsed) stopped: the page's
+//! screen-reader tables of the charts and its failure message read it.
 //! Not here: the chart code (chart.rs / landscape.rs / the core's plot), any clock.
 
 use std::collections::BTreeMap;
@@ -40,7 +45,7 @@ use crate::config::Config;
 use crate::landscape::Landscape;
 use crate::metrics::{to_csv_string, EpochRecord, RunResult};
 use crate::plot::{self, Curve};
-use crate::summary::{critical_batch, RunStatus};
+use crate::summary::{critical_batch, stuck_at_chance, RunStatus};
 
 /// One row of `experimentRuns` as the store needs it; other fields are ignored.
 #[derive(Deserialize)]
@@ -154,6 +159,40 @@ impl History {
         ))
     }
 
+    /// `latest()`: one row per curve of `drawChart`, in its order: `{"group", "label",
+    /// "epoch", "epochsDone", "step", "samples", "testAcc", "testLoss", "trainLoss", "lr",
+    /// "noiseScale", "failed"}`, the leading run's last record under the chart's label
+    /// (with the core's note on failed runs); `failed` is null or `{"status": "diverged" |
+    /// "collapsed" | "stuck", "repeat", "epoch", "epochsDone", "step", "lr"}`, the last record of
+    /// the group's first failed run ("stuck": it finished no better than chance), with
+    /// its test accuracy as `testAcc`. Non-finite numbers are `null`.
+    pub fn latest(&self) -> Result<String, JsError> {
+        let failed = self.first_failures();
+        let rows: Vec<serde_json::Value> = self
+            .curves()
+            .iter()
+            .map(|c| {
+                let last = c.records.last();
+                let num = |f: fn(&EpochRecord) -> f64| last.map(f).filter(|v| v.is_finite());
+                serde_json::json!({
+                    "group": c.color,
+                    "label": c.label,
+                    "epoch": last.map(|r| r.epoch),
+                    "epochsDone": num(|r| r.epochs_done),
+                    "step": last.map(|r| r.step),
+                    "samples": last.map(|r| r.samples),
+                    "testAcc": num(|r| r.test_acc),
+                    "testLoss": num(|r| r.test_loss),
+                    "trainLoss": num(|r| r.train_loss),
+                    "lr": num(|r| r.lr),
+                    "noiseScale": num(|r| r.noise_scale),
+                    "failed": failed.get(&c.color),
+                })
+            })
+            .collect();
+        to_json(&rows)
+    }
+
     /// How many records run `run` has (0 for an unknown run).
     pub fn records(&self, run: usize) -> usize {
         self.runs.get(run).map_or(0, |r| r.records.len())
@@ -214,6 +253,37 @@ impl History {
 }
 
 impl History {
+    /// Per group, where its first failed run (by the page's status, or else the records')
+    /// stopped: the last record of that run. A run that finished no better than chance
+    /// ([`stuck_at_chance`], what the summaries leave out) counts as failed, "stuck".
+    fn first_failures(&self) -> BTreeMap<usize, serde_json::Value> {
+        let mut out = BTreeMap::new();
+        for (r, m) in self.runs.iter().zip(&self.meta) {
+            let st = if m.status.failed() {
+                m.status
+            } else {
+                RunStatus::of_records(r)
+            };
+            let stuck = m.status == RunStatus::Done && stuck_at_chance(r);
+            let Some(last) = r.records.last().filter(|_| st.failed() || stuck) else {
+                continue;
+            };
+            let finite = |v: f64| Some(v).filter(|v| v.is_finite());
+            out.entry(m.group).or_insert_with(|| {
+                serde_json::json!({
+                    "status": if st.failed() { st.name() } else { "stuck" },
+                    "repeat": r.repeat,
+                    "epoch": last.epoch,
+                    "epochsDone": finite(last.epochs_done),
+                    "step": last.step,
+                    "lr": finite(last.lr),
+                    "testAcc": finite(last.test_acc),
+                })
+            });
+        }
+        out
+    }
+
     fn landscape(&self) -> Landscape {
         Landscape::new(&self.config, &self.runs)
     }

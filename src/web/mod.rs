@@ -24,7 +24,7 @@
 //! class History(configJson, runsJson)   the page's record store           history.rs
 //!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
 //!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
-//!     criticalBatch()
+//!     criticalBatch() latest()
 //! ```
 //!
 //! The page keeps its records in a `History` and draws, summarises and exports through

@@ -25,7 +25,15 @@ function fakeWasm({ errors = [], more = 0 } = {}) {
 test("page keys are read here, the experiment by the core, after the default preset", () => {
   const wasm = fakeWasm();
   const s = readQuery(wasm, "?x=steps&log=1&embed=1&lr0=0.1");
-  assert.deepEqual(s.view, { x: "steps", log: true, overlay: false, heat: "accuracy", embed: true, autorun: false });
+  assert.deepEqual(s.view, {
+    x: "steps",
+    log: true,
+    overlay: false,
+    heat: "accuracy",
+    embed: true,
+    autorun: false,
+    theme: null,
+  });
   assert.deepEqual(s.errors, []);
   assert.equal(s.more, 0);
   // No k and no preset: the article's keys first, the link's after them.
