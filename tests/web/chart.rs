@@ -43,6 +43,29 @@ fn curves_json(g: &Golden) -> String {
 }
 
 #[wasm_bindgen_test]
+fn draw_chart_takes_the_dark_theme() {
+    let g = golden();
+    let curves = curves_json(&g);
+    let n = g.runs.len();
+    let c = canvas(900, 600);
+    let opts = format!(r#"{{"runs": {n}, "theme": "dark"}}"#);
+    web::draw_chart(&c, &curves, &opts).unwrap_or_else(|e| panic!("{}", message(e)));
+    let px = pixels(&c);
+    // The background is dark, and every run is drawn in its dark-theme colour.
+    assert!(px[..3].iter().all(|&v| v < 60), "corner {:?}", &px[..3]);
+    for i in 0..n {
+        let want = rgb(&web::palette(i, n, Some("dark".into())));
+        let hits = px
+            .chunks_exact(4)
+            .filter(|p| (0..3).all(|c| (p[c] as i32 - want[c] as i32).abs() <= 6))
+            .count();
+        assert!(hits >= 20, "run {i} colour {want:?}: {hits} pixels on dark");
+    }
+    let bad = web::draw_chart(&c, &curves, r#"{"theme": "sepia"}"#).unwrap_err();
+    assert!(message(bad).contains("allowed: light, dark"));
+}
+
+#[wasm_bindgen_test]
 fn draw_chart_paints_every_run() {
     let g = golden();
     let curves = curves_json(&g);
