@@ -55,7 +55,10 @@ fn capped_growth_puts_the_rest_into_the_rate() {
     // the rate takes what the batch could not: η·1000 / (100·25) = 0.4·η.
     let c = cfg("b0=100&lr0=1&decay=step&milestones=1,2&factor=5&grow=1&epochs=3");
     let p = RunPlan::new(&c, 1, 1000);
-    assert_eq!((0..3).map(|e| p.batch_in_epoch(e)).collect::<Vec<_>>(), vec![100, 500, 1000]);
+    assert_eq!(
+        (0..3).map(|e| p.batch_in_epoch(e)).collect::<Vec<_>>(),
+        vec![100, 500, 1000]
+    );
     assert_eq!(p.total_steps(), 10 + 2 + 1);
     let s = &p.schedule;
     assert_eq!(s.lr_at(9), 1.0);
@@ -112,17 +115,28 @@ fn growth_needs_step_decay_and_runs_per_share() {
     let labels: Vec<String> = runs.iter().map(group_label).collect();
     assert_eq!(
         labels,
-        ["k = 1, rate ÷5", "k = 1, batch ×5", "k = 2, rate ÷5", "k = 2, batch ×5"]
+        [
+            "k = 1, rate ÷5",
+            "k = 1, batch ×5",
+            "k = 2, rate ÷5",
+            "k = 2, batch ×5"
+        ]
     );
     assert_eq!(runs[3].config.grow, vec![1.0]);
-    assert_eq!(runs.iter().map(|r| r.group).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(
+        runs.iter().map(|r| r.group).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
     // The defaults: one run per k and the JSON of before (no new keys).
     let c = cfg("k=1,2&decay=step");
     assert_eq!(c.runs().len(), 2);
     assert!(!c.to_json().contains("grow") && !c.to_json().contains("milestones"));
     assert_eq!(cfg("milestones=auto&factor=10&grow=0").to_query(), "");
     let q = cfg("decay=step&milestones=5,8&factor=5&grow=0,1").to_query();
-    assert!(q.contains("milestones=5,8") && q.contains("factor=5") && q.contains("grow=0,1"), "{q}");
+    assert!(
+        q.contains("milestones=5,8") && q.contains("factor=5") && q.contains("grow=0,1"),
+        "{q}"
+    );
 }
 
 #[test]
@@ -218,15 +232,49 @@ fn trainer_follows_the_growing_batch() {
         mean: 0.0,
         std: 1.0,
     });
-    let c = cfg("b0=4&lr0=0.01&train=64&epochs=3&decay=step&milestones=1,2&factor=2&grow=1&dropout=0");
+    let c =
+        cfg("b0=4&lr0=0.01&train=64&epochs=3&decay=step&milestones=1,2&factor=2&grow=1&dropout=0");
     let mut t = Trainer::new(&c, 1, split).unwrap();
     let h = t.run_to_end().to_vec();
-    let at: Vec<(u32, u64, u64, usize)> =
-        h.iter().map(|r| (r.epoch, r.step, r.samples, r.batch)).collect();
+    let at: Vec<(u32, u64, u64, usize)> = h
+        .iter()
+        .map(|r| (r.epoch, r.step, r.samples, r.batch))
+        .collect();
     assert_eq!(
         at,
-        vec![(0, 0, 0, 4), (1, 16, 64, 4), (2, 24, 128, 8), (3, 28, 192, 16)]
+        vec![
+            (0, 0, 0, 4),
+            (1, 16, 64, 4),
+            (2, 24, 128, 8),
+            (3, 28, 192, 16)
+        ]
     );
     assert_eq!(t.step_losses().len(), 28);
     assert!(h.iter().all(|r| r.lr == 0.01));
+}
+
+#[test]
+fn the_presets_parse_and_the_growth_preset_says_its_steps() {
+    let js =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/presets.js")).unwrap();
+    let queries: Vec<&str> = js
+        .split("query: \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert!(queries.len() >= 10, "{queries:?}");
+    for q in &queries {
+        Config::from_query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    // "grow-batch": rate ÷5 vs batch ×5 after epochs 4 and 8, on the 8,000 digits: the
+    // text's 12,000 and 4,960 steps (1000·12 and 1000·4 + 200·4 + 40·4).
+    let q = queries.iter().find(|q| q.contains("grow=0,1")).unwrap();
+    let c = cfg(q);
+    let steps: Vec<u64> = c
+        .runs()
+        .iter()
+        .map(|r| RunPlan::new(&r.config, r.k, 8000).total_steps())
+        .collect();
+    assert_eq!(steps, vec![12_000, 4_960]);
+    assert!(js.contains("4,960 steps instead of 12,000"));
 }
