@@ -10,16 +10,19 @@
 //!   p ← p − η·(m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
 //! - Adagrad: s ← s + g²; p ← p − η·g / (√s + ε)
 //!
-//! The learning rate comes from the schedule each step; no weight decay. The
-//! bias corrections are kept as running products (β1ᵗ) rather than `powi`,
-//! so the arithmetic is the same on every platform.
+//! The learning rate comes from the schedule each step, and β1, β2 and ε from the
+//! run's plan ([`OptConstants`]: PyTorch's defaults, rescaled only by the `sde` rule);
+//! no weight decay. The bias corrections are kept as running products (β1ᵗ) rather
+//! than `powi`, so the arithmetic is the same on every platform.
 
-use crate::config::{Opt, ADAGRAD_EPS, ADAM_BETA1, ADAM_BETA2, ADAM_EPS};
+use crate::config::Opt;
+use crate::schedule::OptConstants;
 
 #[derive(Clone, Debug)]
 pub struct Optimizer {
     kind: Opt,
     momentum: f32,
+    consts: OptConstants,
     /// Velocity (momentum), first moment (Adam) or unused.
     m: Vec<f32>,
     /// Second moment (Adam), sum of squares (Adagrad) or unused.
@@ -31,10 +34,17 @@ pub struct Optimizer {
 }
 
 impl Optimizer {
+    /// An optimizer with PyTorch's default β and ε.
     pub fn new(kind: Opt, momentum: f64) -> Self {
+        Optimizer::with_constants(kind, momentum, OptConstants::defaults(kind))
+    }
+
+    /// An optimizer with the given β1, β2 and ε (a run's `RunPlan::consts`).
+    pub fn with_constants(kind: Opt, momentum: f64, consts: OptConstants) -> Self {
         Optimizer {
             kind,
             momentum: momentum as f32,
+            consts,
             m: Vec::new(),
             v: Vec::new(),
             beta1_t: 1.0,
@@ -82,12 +92,13 @@ impl Optimizer {
                 }
             }
             Opt::Adam => {
-                self.beta1_t *= ADAM_BETA1 as f64;
-                self.beta2_t *= ADAM_BETA2 as f64;
+                let OptConstants { beta1, beta2, eps } = self.consts;
+                self.beta1_t *= beta1 as f64;
+                self.beta2_t *= beta2 as f64;
                 let bc1 = (1.0 - self.beta1_t) as f32;
                 let bc2_sqrt = ((1.0 - self.beta2_t) as f32).sqrt();
                 let step_size = lr / bc1;
-                let (b1, b2) = (ADAM_BETA1, ADAM_BETA2);
+                let (b1, b2) = (beta1, beta2);
                 for (((p, &g), m), v) in params
                     .iter_mut()
                     .zip(grads)
@@ -97,14 +108,15 @@ impl Optimizer {
                     *m = b1 * *m + (1.0 - b1) * g;
                     *v = b2 * *v + (1.0 - b2) * g * g;
                     // PyTorch: denom = √v / √(1−β2ᵗ) + ε; p −= (η / (1−β1ᵗ)) · m / denom.
-                    let denom = v.sqrt() / bc2_sqrt + ADAM_EPS;
+                    let denom = v.sqrt() / bc2_sqrt + eps;
                     *p -= step_size * *m / denom;
                 }
             }
             Opt::Adagrad => {
+                let eps = self.consts.eps;
                 for ((p, &g), s) in params.iter_mut().zip(grads).zip(self.v.iter_mut()) {
                     *s += g * g;
-                    *p -= lr * g / (s.sqrt() + ADAGRAD_EPS);
+                    *p -= lr * g / (s.sqrt() + eps);
                 }
             }
         }

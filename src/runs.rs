@@ -5,12 +5,14 @@
 //! This is the one place these rules live; the page (`experimentRuns`), the CLI and the
 //! CSV read them from here:
 //!
-//! - **Order**: curves mode runs each k (outer) × each repeat (inner); landscape mode
+//! - **Order**: curves mode runs each k (outer) × each `grow` share × each repeat
+//!   (inner; one share, `grow=0`, unless batch growth is compared with rate decay, each
+//!   run's config then holding its own share); landscape mode
 //!   each batch size (outer) × each learning rate × each repeat, as plain runs with
 //!   B0 = the batch, η0 = the rate, k = 1, no scaling and no warmup.
-//! - **Group**: the curve (one per k) or grid cell a run belongs to; its repeats share
-//!   it. Groups count from 0 in the order above, so group = index of the k, or
-//!   row · columns + column of the cell.
+//! - **Group**: the curve (one per k and share) or grid cell a run belongs to; its
+//!   repeats share it. Groups count from 0 in the order above, so group = index of the k
+//!   · shares + index of the share, or row · columns + column of the cell.
 //! - **Seeds**: repeat r trains (init, dropout, noise probes) with seed + r, and
 //!   shuffles with seed + r (`order=vary`) or the base seed (`order=same`).
 //! - **Data sizes**: from the dataset's shape (`data::DataShape`): of one file of N
@@ -23,7 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{fmt_f64, Config, Mode, Order, Rule};
+use crate::config::{fmt_f64, Config, Decay, Mode, Order, Rule};
 use crate::data::DataShape;
 use crate::schedule::RunPlan;
 
@@ -45,12 +47,16 @@ pub struct RunSpec {
     /// The seed of its data order.
     #[serde(default)]
     pub shuffle_seed: u64,
+    /// Whether the experiment compares `grow` shares (so the label names the share).
+    #[serde(default)]
+    pub shares: bool,
 }
 
 impl Config {
     /// Every run of the experiment, in order (see the module doc).
     pub fn runs(&self) -> Vec<RunSpec> {
         let mut out = Vec::new();
+        let shares = self.mode == Mode::Curves && self.grow.len() > 1;
         let mut push = |config: Config, k: u32, cell, group| {
             for repeat in 0..self.repeats {
                 let (seed, shuffle_seed) = self.seeds(repeat);
@@ -62,13 +68,25 @@ impl Config {
                     group,
                     seed,
                     shuffle_seed,
+                    shares,
                 });
             }
         };
         match self.mode {
             Mode::Curves => {
+                let shares = self.grow.len().max(1);
                 for (g, &k) in self.k.iter().enumerate() {
-                    push(self.with_k(k), k, None, g);
+                    if shares == 1 {
+                        push(self.with_k(k), k, None, g);
+                        continue;
+                    }
+                    for (i, &s) in self.grow.iter().enumerate() {
+                        let config = Config {
+                            grow: vec![s],
+                            ..self.with_k(k)
+                        };
+                        push(config, k, None, g * shares + i);
+                    }
                 }
             }
             Mode::Landscape => {
@@ -93,7 +111,7 @@ impl Config {
     /// How many curves (curves mode) or grid cells (landscape) the runs form.
     pub fn group_count(&self) -> usize {
         match self.mode {
-            Mode::Curves => self.k.len(),
+            Mode::Curves => self.k.len() * self.grow.len().max(1),
             Mode::Landscape => self.grid_b.len() * self.grid_lr.len(),
         }
     }
@@ -109,9 +127,28 @@ impl Config {
     }
 }
 
-/// The legend name of a run's curve or cell: `k = 4`, or `batch 32, η = 0.01`.
+/// The legend name of a run's curve or cell: `k = 4`, or `batch 32, η = 0.01`; with
+/// batch growth `k = 4, batch ×5` (share 1), `k = 4, rate ÷5` (share 0) or
+/// `k = 4, batch ×2.24, rate ÷2.24` (a split), the factor per milestone.
 pub fn group_label(spec: &RunSpec) -> String {
+    let c = &spec.config;
     match spec.cell {
+        None if c.decay == Decay::Step && (spec.shares || c.grow_share() != 0.0) => {
+            let s = c.grow_share();
+            let f = |x: f64| fmt_f64(libm::round(x * 100.0) / 100.0);
+            let part = if s == 1.0 {
+                format!("batch ×{}", f(c.factor))
+            } else if s == 0.0 {
+                format!("rate ÷{}", f(c.factor))
+            } else {
+                format!(
+                    "batch ×{}, rate ÷{}",
+                    f(libm::pow(c.factor, s)),
+                    f(libm::pow(c.factor, 1.0 - s))
+                )
+            };
+            format!("k = {}, {part}", spec.k)
+        }
         None => format!("k = {}", spec.k),
         Some(_) => format!("batch {}, η = {}", spec.config.b0, fmt_f64(spec.config.lr0)),
     }

@@ -10,7 +10,7 @@
 
 /** How a choice reads in a select, per parameter; absent ones show the choice itself. */
 export const CHOICE_LABELS = {
-  decay: { none: "none", step: "step (×0.1 at 50%, 75%)", cosine: "cosine" },
+  decay: { none: "none", step: "step (÷ factor at milestones)", cosine: "cosine" },
   opt: { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nesterov", adam: "Adam", adagrad: "Adagrad" },
   init: { pytorch: "PyTorch", he: "He" },
   norm: { none: "raw pixels", standard: "standardised" },

@@ -53,6 +53,10 @@ pub enum Rule {
     Linear,
     /// η = √k·η0 (keeps the variance of the update constant).
     Sqrt,
+    /// The SDE rule (Malladi et al. 2022): for Adam η·√κ, 1 − β1 and 1 − β2 times κ,
+    /// ε / √κ; for Adagrad η·√κ and ε / √κ; for SGD and momentum the linear rule
+    /// (`schedule::OptConstants::scaled`).
+    Sde,
 }
 
 /// Learning-rate decay after warmup.
@@ -60,7 +64,8 @@ pub enum Rule {
 #[serde(rename_all = "lowercase")]
 pub enum Decay {
     None,
-    /// ×0.1 at 50 % and again at 75 % of the epochs.
+    /// ÷`factor` at each milestone (by default ×0.1 at 50 % and again at 75 % of the
+    /// epochs); with `grow` the batch grows instead (`schedule.rs`).
     Step,
     /// Half a cosine from the scaled rate down to 0 over the steps after warmup.
     Cosine,
@@ -111,6 +116,18 @@ pub struct Config {
     /// Gradual warmup length in epochs (0 = none).
     pub warmup: u32,
     pub decay: Decay,
+    /// Step decay's milestones, in epochs (the change applies from epoch m + 1 on); empty
+    /// = 50 % and 75 % of the epochs. Left out of the JSON when empty, as the next two
+    /// when default, so the JSON of an experiment without them reads as it always has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<u32>,
+    /// Step decay's factor per milestone.
+    #[serde(skip_serializing_if = "is_default_factor")]
+    pub factor: f64,
+    /// Share of each milestone's factor that grows the batch instead of dividing the rate,
+    /// one run per value and k: 0 = rate decay, 1 = batch growth (Smith et al. 2018).
+    #[serde(skip_serializing_if = "is_default_grow")]
+    pub grow: Vec<f64>,
     pub opt: Opt,
     /// Momentum coefficient for `momentum` and `nesterov`.
     pub momentum: f64,
@@ -152,6 +169,9 @@ impl Default for Config {
             rule: Rule::Linear,
             warmup: 0,
             decay: Decay::None,
+            milestones: Vec::new(),
+            factor: DEFAULT_FACTOR,
+            grow: vec![0.0],
             opt: Opt::Sgd,
             momentum: 0.9,
             epochs: 10,
@@ -175,6 +195,17 @@ impl Default for Config {
 
 fn is_subset(data: &str) -> bool {
     data == crate::data::SUBSET
+}
+
+/// Step decay's default factor: ×0.1 per milestone.
+pub const DEFAULT_FACTOR: f64 = 10.0;
+
+fn is_default_factor(f: &f64) -> bool {
+    *f == DEFAULT_FACTOR
+}
+
+fn is_default_grow(g: &[f64]) -> bool {
+    g == [0.0]
 }
 
 /// Adam's constants (β1, β2, ε), fixed to the usual defaults.
@@ -332,6 +363,11 @@ impl Config {
             ..self.clone()
         }
     }
+
+    /// The batch-growth share of a single run's config (the first of `grow`).
+    pub fn grow_share(&self) -> f64 {
+        self.grow.first().copied().unwrap_or(0.0)
+    }
 }
 
 /// Parses a k list (`1-7`, `1,2,4,8`, `1-9:2`, `1-256*2`) within k's range.
@@ -436,7 +472,7 @@ mod tests {
         assert_eq!(e.param, "bogus");
         assert!(e.message.contains("unknown parameter"));
         let e = Config::from_query("rule=cubic").unwrap_err();
-        assert!(e.to_string().contains("none, linear or sqrt"), "{e}");
+        assert!(e.to_string().contains("none, linear, sqrt or sde"), "{e}");
         let e = Config::from_query("warmup=20&epochs=5").unwrap_err();
         assert_eq!(e.param, "warmup");
         let e = Config::from_json(r#"{"lr0": -1}"#).unwrap_err();

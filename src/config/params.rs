@@ -133,6 +133,8 @@ const LR: Range = Range::Float {
     lo_open: true,
     hi_open: false,
 };
+/// A share in [0, 1] (an item of `grow`).
+const SHARE: Range = closed(0.0, 1.0);
 const BATCH: Range = Range::Int {
     lo: 1,
     hi: MAX_SAMPLES,
@@ -256,8 +258,8 @@ pub const PARAMS: &[Param] = &[
     row!(
         "rule",
         "rule",
-        "how the learning rate follows k: none (η0), linear (k·η0), sqrt (√k·η0)",
-        choice!(rule, &["none", "linear", "sqrt"])
+        "how the learning rate follows k: none (η0), linear (k·η0), sqrt (√k·η0), sde (Adam, Adagrad: √k·η0 and β, ε rescaled; SGD: linear)",
+        choice!(rule, &["none", "linear", "sqrt", "sde"])
     ),
     row!(
         "warmup",
@@ -282,8 +284,76 @@ pub const PARAMS: &[Param] = &[
     row!(
         "decay",
         "decay",
-        "decay after warmup: none, step (×0.1 at 50% and 75% of epochs), cosine (to 0)",
+        "decay after warmup: none, step (÷factor at each milestone), cosine (to 0)",
         choice!(decay, &["none", "step", "cosine"])
+    ),
+    // Step decay's milestones and factor, and batch growth instead of it: kept together.
+    row!(
+        "milestones",
+        "milestones",
+        "step decay: epochs after which the factor applies, e.g. `5,8`; auto = 50% and 75% of the epochs",
+        (
+            Range::List {
+                item: &Range::Int {
+                    lo: 1,
+                    hi: MAX_EPOCHS
+                },
+                max_len: 8
+            },
+            (|c| if c.milestones.is_empty() {
+                "auto".into()
+            } else {
+                format_int_list(&c.milestones.iter().map(|&m| m as u64).collect::<Vec<_>>())
+            }) as fn(&Config) -> String,
+            (|c, s, r| {
+                c.milestones = if s.trim().eq_ignore_ascii_case("auto") {
+                    Vec::new()
+                } else {
+                    // Items are within 1..=MAX_EPOCHS, so they fit a u32.
+                    r.parse_ints(s)?.into_iter().map(|m| m as u32).collect()
+                };
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            // `auto` (no list) is the special word's value 0.
+            (|c| if c.milestones.is_empty() {
+                Value::Int(0)
+            } else {
+                Value::Ints(c.milestones.iter().map(|&m| m as u64).collect())
+            }) as fn(&Config) -> Value,
+        ),
+        Some("auto"),
+        None,
+        None
+    ),
+    row!(
+        "factor",
+        "factor",
+        "step decay: the rate is divided (or the batch multiplied) by this at each milestone",
+        number!(factor, closed(1.0, 1000.0), float)
+    ),
+    row!(
+        "grow",
+        "grow",
+        "step decay: share of each milestone's factor that grows the batch (0 = rate decay, 1 = batch growth), one run per value and k",
+        (
+            Range::List {
+                item: &SHARE,
+                max_len: 4
+            },
+            (|c| format_float_list(&c.grow)) as fn(&Config) -> String,
+            (|c, s, r| {
+                c.grow = r.parse_floats(s)?;
+                Ok(())
+            }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
+            (|c| Value::Floats(c.grow.clone())) as fn(&Config) -> Value,
+        ),
+        None,
+        Some("other than 0 only with decay=step"),
+        Some(|c: &Config| if c.decay == super::Decay::Step || c.grow.iter().all(|&g| g == 0.0) {
+            Ok(())
+        } else {
+            Err("batch growth replaces step decay: set decay=step".to_string())
+        })
     ),
     row!(
         "opt",

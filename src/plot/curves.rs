@@ -1,7 +1,7 @@
 //! The learning-curve chart: one panel per metric (test accuracy, test loss, train loss,
 //! learning rate, or the gradient noise scale), every run overlaid in each, repeats as a
 //! mean line with a min–max band, a diverged run marked with a cross where it diverged,
-//! and optionally the smallest-batch run drawn faintly on the others' axes.
+//! a growing batch dashed in the noise-scale panel (its B against B_simple), and optionally the smallest-batch run drawn faintly on the others' axes.
 //!
 //! It only draws: it knows nothing of canvases, files or workers, and takes records, not
 //! trainers. The grid of panels is [`curves_layout`]'s (decided in CSS pixels); sizes are
@@ -105,6 +105,12 @@ impl Ranged for Ticked {
 /// Radius of the collapsed run's ring (CSS px), larger than the dots it circles.
 pub(crate) const COLLAPSE_RING: f64 = 7.0;
 
+/// Whether a curve's batch changes during the run (batch growth): the noise panel then
+/// draws the batch too.
+fn grows(c: &Curve) -> bool {
+    c.records.windows(2).any(|w| w[0].batch != w[1].batch)
+}
+
 /// The largest magnitude an axis of the curves extends to; see `draw_panel`.
 const AXIS_LIMIT: f64 = 1e300;
 
@@ -137,6 +143,10 @@ fn draw_panel<DB: DrawingBackend>(
             let x = opts.x.of(r);
             if x.is_finite() {
                 x_max = x_max.max(x.min(AXIS_LIMIT));
+            }
+            if metric == Metric::NoiseScale && grows(c) {
+                y_lo = y_lo.min(tf(r.batch as f64));
+                y_hi = y_hi.max(tf(r.batch as f64));
             }
             let v = metric.of(r);
             if v.is_finite() && !(r.status == Status::Diverged && metric.is_loss()) {
@@ -261,6 +271,20 @@ fn draw_panel<DB: DrawingBackend>(
             if band.len() >= 4 {
                 chart.draw_series(std::iter::once(Polygon::new(band, col.mix(0.18).filled())))?;
             }
+        }
+        if metric == Metric::NoiseScale && grows(c) {
+            // A growing batch, dashed beside the noise scale it is meant to approach.
+            let batch: Vec<(f64, f64)> = c
+                .records
+                .iter()
+                .map(|r| (axis.of(r), clamp(r.batch as f64)))
+                .collect();
+            chart.draw_series(DashedLineSeries::new(
+                batch,
+                scale.line(6.0),
+                scale.line(4.0),
+                col.mix(0.8).stroke_width(scale.line(1.5)),
+            ))?;
         }
         // A value that is not a number is drawn at the top only where the run diverged;
         // elsewhere (the untrained network's train loss, a noise scale not yet

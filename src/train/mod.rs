@@ -11,7 +11,8 @@
 //! training samples in the same order.
 //!
 //! Epochs: the training indices are reshuffled at the start of every epoch and
-//! cut into batches of B (the last one smaller when B does not divide N; see
+//! cut into batches of the plan's batch for that epoch (the last one smaller when it
+//! does not divide N; with batch growth the batch changes at milestones; see
 //! `schedule.rs`). Evaluations: the test split is evaluated and an [`EpochRecord`] pushed
 //! once before the first step (the untrained network, step 0, epoch 0), after the last
 //! batch of every epoch, and `evals − 1` more times evenly within each epoch
@@ -24,7 +25,9 @@
 //! sample's gradient and of their mean: the two batch sizes (1 and
 //! PROBE_SIZE) of `noise.rs`'s estimator. Independent of the training batch,
 //! so runs with different k are measured alike. The smoothed B_simple goes
-//! into each record.
+//! into each record, beside the batch the epoch trained with. The probes' cadence
+//! (steps between two) follows the current batch: when the batch grows, it is
+//! recomputed from the new steps per epoch and counted from the phase's first step.
 //!
 //! Epoch-end answers: the evaluation at the end of an epoch keeps the test split's logits,
 //! so questions about those weights (the confusion matrix, predictions for some test
@@ -93,6 +96,13 @@ pub fn mid_epoch_eval(j: u64, steps: u64, evals: u32) -> bool {
     j < steps && (j * e) / steps > ((j - 1) * e) / steps
 }
 
+/// Steps between two noise probes in an epoch of `steps` steps over `n_train` samples:
+/// fewer probes on small training sets so the probes (single-sample passes) stay a
+/// small share of the work.
+fn probe_every(steps: u64, n_train: usize) -> u64 {
+    steps.div_ceil((n_train as u64 / 4000).clamp(1, PROBES_PER_EPOCH))
+}
+
 /// A clock for [`Trainer::set_clock`]: milliseconds from any fixed origin.
 pub type Clock = fn() -> f64;
 
@@ -135,8 +145,10 @@ pub struct Trainer {
     /// Every mini-batch loss (4 bytes a step: 80 KB for the article's 10 epochs at batch 8).
     step_losses: Vec<f32>,
     probe_rng: Rng,
-    /// Steps between two noise probes.
+    /// Steps between two noise probes, counted from `probe_origin` (the first step of the
+    /// current batch's phase).
     probe_every: u64,
+    probe_origin: u64,
     noise: NoiseScale,
     probe_norms: Vec<f32>, // (PROBE_SIZE)
     probe_idx: Vec<usize>, // (PROBE_SIZE)
@@ -204,7 +216,7 @@ impl Trainer {
         let mut init_rng = Rng::stream(seed, streams::INIT);
         let model = Model::new(cfg.init, cfg.dropout as f32, &mut init_rng);
         Ok(Trainer {
-            opt: Optimizer::new(cfg.opt, cfg.momentum),
+            opt: Optimizer::with_constants(cfg.opt, cfg.momentum, plan.consts),
             shuffle_rng: Rng::stream(shuffle_seed, streams::SHUFFLE),
             dropout_rng: Rng::stream(seed, streams::DROPOUT),
             order: (0..n_train).collect(),
@@ -223,9 +235,8 @@ impl Trainer {
             probe_rng: Rng::stream(seed, streams::PROBE),
             // Fewer probes on small training sets so the probes (single-sample
             // passes) stay a small share of the work.
-            probe_every: plan
-                .steps_per_epoch()
-                .div_ceil((n_train as u64 / 4000).clamp(1, PROBES_PER_EPOCH)),
+            probe_every: probe_every(plan.steps_per_epoch(), n_train),
+            probe_origin: 0,
             noise: NoiseScale::new(PROBE_SIZE, NOISE_EMA),
             probe_norms: vec![0.0; PROBE_SIZE],
             probe_idx: vec![0; PROBE_SIZE],
@@ -346,13 +357,19 @@ impl Trainer {
         if self.step == 0 && self.history.is_empty() {
             // The untrained network: the curves' point at 0, and a real evaluation for
             // steps-to-target to interpolate from.
-            self.record(self.plan.schedule.lr_at(0), 0);
+            self.record(self.plan.schedule.lr_at(0), 0, self.plan.batch);
         }
         let n = self.order.len();
+        let batch = self.plan.batch_in_epoch(self.epoch);
         if self.pos == 0 {
             self.shuffle_rng.shuffle(&mut self.order);
+            if self.epoch > 0 && batch != self.plan.batch_in_epoch(self.epoch - 1) {
+                // A new batch: the probes keep their count per epoch.
+                self.probe_origin = self.step;
+                self.probe_every = probe_every(self.plan.steps_in_epoch(self.epoch), n);
+            }
         }
-        let end = (self.pos + self.plan.batch).min(n);
+        let end = (self.pos + batch).min(n);
         self.data
             .train
             .gather(&self.order[self.pos..end], &mut self.x, &mut self.y);
@@ -369,7 +386,7 @@ impl Trainer {
             self.epoch_loss_sum += loss as f64;
             self.epoch_batches += 1;
             self.step_losses.push(loss);
-            self.record(lr, self.epoch + 1);
+            self.record(lr, self.epoch + 1, batch);
             return None;
         }
         let (params, grads) = self.model.params_and_grads();
@@ -380,7 +397,7 @@ impl Trainer {
         self.epoch_batches += 1;
         self.step_losses.push(loss);
         self.pos = end;
-        if self.step % self.probe_every == 0 {
+        if (self.step - self.probe_origin) % self.probe_every == 0 {
             let t0 = self.clock.map_or(0.0, |c| c());
             self.probe_noise();
             if let Some(c) = self.clock {
@@ -395,20 +412,20 @@ impl Trainer {
                 self.status = Status::Done;
             }
             // Collapse is judged with this evaluation, in `record`.
-            self.record(lr, self.epoch);
+            self.record(lr, self.epoch, batch);
         } else if mid_epoch_eval(
-            self.pos.div_ceil(self.plan.batch) as u64,
-            self.plan.steps_per_epoch(),
+            self.pos.div_ceil(batch) as u64,
+            self.plan.steps_in_epoch(self.epoch),
             self.cfg.evals,
         ) {
-            self.record(lr, self.epoch + 1);
+            self.record(lr, self.epoch + 1, batch);
         }
         Some(loss)
     }
 
     /// Evaluates the test split and records it as an evaluation in `epoch` (see
-    /// [`EpochRecord::epoch`]); `lr` is the rate of the last step.
-    fn record(&mut self, lr: f64, epoch: u32) {
+    /// [`EpochRecord::epoch`]); `lr` and `batch` are those of the last step.
+    fn record(&mut self, lr: f64, epoch: u32, batch: usize) {
         let (test_loss, test_acc) = self.evaluate_test();
         let noise = self.noise.with_spread();
         if self.status == Status::Done {
@@ -428,7 +445,7 @@ impl Trainer {
             step: self.step,
             samples: self.samples,
             lr,
-            batch: self.plan.batch,
+            batch,
             train_loss: if self.epoch_batches == 0 {
                 f64::NAN
             } else {

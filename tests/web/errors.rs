@@ -152,7 +152,7 @@ fn tables_plans_csv_and_palette() {
     let rule = rows.iter().find(|r| r["name"] == "rule").expect("rule row");
     assert_eq!(
         rule["choices"],
-        serde_json::json!(["none", "linear", "sqrt"])
+        serde_json::json!(["none", "linear", "sqrt", "sde"])
     );
 
     let plans: Vec<serde_json::Value> = serde_json::from_str(

@@ -29,7 +29,7 @@ import { ROOT, hostPage, useSite } from "./site.mjs";
 const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
-  "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
+  "run,k,repeat,batch,b0,lr0,rule,warmup,decay,milestones,factor,grow,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
   "repeats,order,mode,grid_b,grid_lr,target,diverge,evals," +
   "epoch,epochs_done,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,noise_spread,peak_loss,wall_ms,status,shard,experiment";
 

@@ -85,7 +85,13 @@ fn write_files(
                 .map(|(i, (k, g))| Curve {
                     repeats: g[1..].iter().map(|r| r.records.as_slice()).collect(),
                     ..Curve::new(
-                        label(&RunPlan::new(cfg, *k, n_train), 0, 1),
+                        // With `grow` compared, each run's own share names its curve.
+                        label(&RunPlan::new(&g[0].config, *k, n_train), 0, 1)
+                            + &if cfg.grow.len() > 1 {
+                                format!(" grow={}", g[0].config.grow_share())
+                            } else {
+                                String::new()
+                            },
                         &g[0].records,
                         i,
                     )
