@@ -43,6 +43,7 @@ const HEADER: &[&str] = &[
     "target",
     "diverge",
     "evals",
+    "workers",
     "epoch",
     "epochs_done",
     "step",
