@@ -161,7 +161,9 @@ export class ShardGroup {
       try {
         return sharedStep(this.trainer, this.views, this.w, this.p, 0, t);
       } catch (err) {
-        throw new Error(this.failure ?? (err && err.message ? err.message : String(err)));
+        // A follower's failure shows here as the barrier's; our own fails the followers' wait.
+        this.fail(err && err.message ? err.message : String(err));
+        throw new Error(this.failure, { cause: err });
       }
     }
     const arrived = this.ports.map(
@@ -235,9 +237,7 @@ export function follow(trainer, m, post) {
         const grad = new Float32Array(p);
         const res = trainer.shardGradient(m.shard, grad);
         if (!res) throw new Error("the run has ended");
-        port.postMessage({ type: "grad", shard: m.shard, grad: grad.buffer, loss: res[0], end: res[1] }, [
-          grad.buffer,
-        ]);
+        port.postMessage({ type: "grad", shard: m.shard, grad: grad.buffer, loss: res[0], end: res[1] }, [grad.buffer]);
       } else if (msg.type === "apply") {
         trainer.applyShards(new Float32Array(msg.grads), msg.losses, msg.end);
       }

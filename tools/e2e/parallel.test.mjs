@@ -89,7 +89,10 @@ test("a run starts only when all its workers are free; stop ends a two-worker ru
   for (let i = 0; i < 5; i++) {
     const statuses = (await rows(page)).map((r) => r.status);
     assert.ok(statuses.filter((s) => /running|loading/.test(s)).length <= 1, statuses.join(", "));
-    assert.ok(statuses.some((s) => /queued/.test(s)), `the second run waits: ${statuses.join(", ")}`);
+    assert.ok(
+      statuses.some((s) => /queued/.test(s)),
+      `the second run waits: ${statuses.join(", ")}`,
+    );
     await page.waitForTimeout(300);
   }
   await page.click("#stop-all");
