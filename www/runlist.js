@@ -77,7 +77,7 @@ export function wireRuns(app, { render, invalidateCharts }) {
         app.history.setStatus(x.index, x.status);
       }
       if (r && r.ready && !app.ui.live.hasImages) fetchImages(app, r);
-      if (r?.ready && r.plan?.transport) showTransport(r.plan);
+      if (r?.ready) showTransport(r.plan);
       if (r && r.index === app.selected && !r.records.length) refreshLive(app);
       render();
     }),
@@ -113,7 +113,8 @@ export function wireRuns(app, { render, invalidateCharts }) {
 /** Says how a run with several workers moves its gradients (shards.js's transports). */
 function showTransport(plan) {
   const el = $("transport");
-  el.hidden = false;
+  el.hidden = !plan?.transport;
+  if (el.hidden) return;
   el.dataset.transport = plan.transport;
   el.textContent =
     plan.transport === "shared"
