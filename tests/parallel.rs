@@ -2,7 +2,8 @@
 //! shard API is today's step bit for bit; W threads equal the single-thread W-way step bit
 //! for bit; W > 1 matches W = 1 within the stated tolerances (one step's gradient to a
 //! relative 1e-5, a short run's accuracy to 1.5 points), with the same data order and
-//! dropout masks; the `workers` parameter reads and writes like the others.
+//! dropout masks; `sweep --workers W` (W threads) writes the numbers of the library's
+//! single-thread W-way run; the `workers` parameter reads and writes like the others.
 
 use std::sync::{Arc, OnceLock};
 
@@ -181,5 +182,69 @@ fn workers_is_a_parameter_like_the_others() {
         let e = Config::from_query(&format!("workers={bad}")).unwrap_err();
         assert_eq!(e.param, "workers");
         assert!(e.message.contains("1 to 8"), "{}", e.message);
+    }
+}
+
+/// The CLI on W = 3 threads (with three parts an order change of the sum shows) against the
+/// library's single-thread W-way run on the same data:
+/// every record's test loss and train loss equal to the bit (the CSV writes floats in
+/// their shortest exact form, so parsing them back is exact).
+#[test]
+fn sweep_on_threads_writes_the_single_thread_numbers() {
+    let q = "k=1,3&b0=12&train=300&epochs=2&dropout=0.3&seed=9&workers=3";
+    let dir = std::env::temp_dir().join(format!("lrbp-parallel-{}", std::process::id()));
+    let prefix = dir.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args([
+            "--k", "1,3", "--b0", "12", "--train", "300", "--epochs", "2",
+        ])
+        .args([
+            "--dropout",
+            "0.3",
+            "--seed",
+            "9",
+            "--workers",
+            "3",
+            "--jobs",
+            "1",
+            "--quiet",
+        ])
+        .arg("--data")
+        .arg(files::subset_dir())
+        .arg("--out")
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(prefix.with_extension("csv")).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header = rd.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (k, test_loss, train_loss) = (col("k"), col("test_loss"), col("train_loss"));
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+
+    let cfg = Config::from_query(q).unwrap();
+    let set = files::load_set(&files::subset_dir()).unwrap();
+    let data = Arc::new(set.split(cfg.train, cfg.norm));
+    let mut want = Vec::new();
+    for run in [1u32, 3] {
+        let mut t = Trainer::new(&cfg, run, data.clone()).unwrap();
+        t.run_to_end();
+        want.extend(t.history().iter().map(|r| (run, r.test_loss, r.train_loss)));
+    }
+    assert_eq!(rows.len(), want.len());
+    for (row, (run, tl, trl)) in rows.iter().zip(want) {
+        assert_eq!(row[k].parse::<u32>().unwrap(), run);
+        assert_eq!(
+            row[test_loss].parse::<f64>().unwrap().to_bits(),
+            tl.to_bits(),
+            "k = {run}"
+        );
+        let got: f64 = row[train_loss].parse().unwrap();
+        assert!(
+            got.to_bits() == trl.to_bits() || (got.is_nan() && trl.is_nan()),
+            "k = {run}"
+        );
     }
 }
