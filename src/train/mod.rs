@@ -68,9 +68,7 @@ use crate::summary::{collapsed, majority_share};
 mod eval;
 mod parallel;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub use parallel::run_epoch_on_threads;
-pub use parallel::{combine, shard_range, ShardGradient};
+pub use parallel::{combine, run_epoch_on_threads, shard_range, ShardGradient};
 
 /// Samples per noise-scale probe. Large enough that |mean gradient|² is not
 /// swamped by tr(Σ)/PROBE_SIZE for the noise scales this model shows (~10²).

@@ -204,8 +204,9 @@ impl Trainer {
 /// a fast thread writing step t + 1 never overwrites what a slow one still reads of step
 /// t), waits for the others, then applies all W. The leader's (copy 0's) new record, or
 /// `None` if the run had already ended. Every copy ends bit-identical to one trainer
-/// calling [`Trainer::run_epoch`] with the same config.
-#[cfg(not(target_arch = "wasm32"))]
+/// calling [`Trainer::run_epoch`] with the same config. Native only in practice: in wasm
+/// it compiles (the CLI's binary is built for the wasm tests too) but a browser has no
+/// threads for it; the page runs the copies in workers instead (`www/shards.js`).
 pub fn run_epoch_on_threads(copies: &mut [Trainer]) -> Option<crate::metrics::EpochRecord> {
     use std::sync::{Barrier, RwLock};
     let w = copies.len();
