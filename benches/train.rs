@@ -18,6 +18,9 @@
 //! epoch, measured within the same run and so steady under load; the last column is the
 //! training steps' time at the bench's rate, for comparison.
 //!
+//! Last, data-parallel runs: samples per second of one run's training steps against its
+//! `workers` W ∈ {1, 2} at batch 8 … 4096 (W threads, one barrier per step).
+//!
 //! Before timing, the active kernels are checked against their scalar twins on
 //! the benchmark's own batch (`kernels::check`): a benchmark that got faster by
 //! being wrong fails here instead of printing a number. Step timings are medians
@@ -35,7 +38,7 @@ use lr_batch_playground::files;
 use lr_batch_playground::kernels::{self, profile};
 use lr_batch_playground::model::{Init, Model, EVAL_FLOP_PER_SAMPLE, INPUT, TRAIN_FLOP_PER_SAMPLE};
 use lr_batch_playground::rng::Rng;
-use lr_batch_playground::train::Trainer;
+use lr_batch_playground::train::{run_epoch_on_threads, Trainer};
 
 const BATCHES: [usize; 5] = [1, 8, 32, 128, 1024];
 /// Batch sizes of the end-to-end table, and epochs per run there.
@@ -83,6 +86,11 @@ fn train_rate(split: &Split, bs: usize, secs: f64) -> f64 {
 
 fn main() {
     let split = load();
+    // `cargo bench --bench train -- scaling`: the data-parallel table alone.
+    if std::env::args().any(|a| a == "scaling") {
+        scaling(Arc::new(split));
+        return;
+    }
     let tx = &split.train.images;
     if let Err(e) = kernels::check::against_scalar(&tx[..64 * INPUT], 64) {
         panic!("the {} kernels are wrong: {e}", kernels::ACTIVE_NAME);
@@ -144,7 +152,59 @@ fn main() {
         sps * EVAL_FLOP_PER_SAMPLE / 1e9
     );
 
-    end_to_end(Arc::new(split));
+    let split = Arc::new(split);
+    end_to_end(split.clone());
+    scaling(split);
+}
+
+/// Batch sizes of the data-parallel table.
+const SCALING_BATCHES: [usize; 9] = [8, 16, 32, 64, 128, 256, 512, 1024, 4096];
+
+/// Training-step samples per second of one run with `workers` W at batch `bs`: one epoch of
+/// the 8,000 samples as the CLI trains it (W = 1: `run_epoch`; W > 1: `run_epoch_on_threads`,
+/// W threads, one barrier per step), its evaluation and noise probes taken out by the
+/// leader's clock (the other copies evaluate and probe at the same time, in parallel).
+/// The best of `reps` epochs (the machine may be shared: the least disturbed one).
+fn parallel_rate(split: &Arc<Split>, bs: usize, workers: usize, reps: usize) -> f64 {
+    let q = format!("b0={bs}&k=1&epochs={reps}&workers={workers}");
+    let cfg = Config::from_query(&q).expect("a valid bench config");
+    let mut copies: Vec<Trainer> = (0..workers)
+        .map(|_| Trainer::new(&cfg, 1, split.clone()).expect("a valid run"))
+        .collect();
+    copies[0].set_clock(clock_ms);
+    let mut best = 0f64;
+    for _ in 0..reps {
+        let before = copies[0].timings();
+        let samples0 = copies[0].history().last().map_or(0, |r| r.samples);
+        let t0 = clock_ms();
+        let rec = if workers == 1 {
+            copies[0].run_epoch()
+        } else {
+            run_epoch_on_threads(&mut copies)
+        }
+        .expect("an epoch");
+        let wall = clock_ms() - t0;
+        let tm = copies[0].timings();
+        let steps_ms = wall - (tm.eval_ms - before.eval_ms) - (tm.probe_ms - before.probe_ms);
+        best = best.max((rec.samples - samples0) as f64 / (steps_ms / 1e3));
+    }
+    best
+}
+
+/// Samples per second against W (1 and 2) at each batch size: where two workers pay off.
+fn scaling(split: Arc<Split>) {
+    println!(
+        "\ndata-parallel runs (`workers`, train/parallel.rs): training-step samples/s of one run, \
+         best of 3 epochs of {} samples (evaluation and probes taken out)\n",
+        split.train.len()
+    );
+    println!("| batch | W = 1 | W = 2 | W = 2 / W = 1 |");
+    println!("|------:|------:|------:|------:|");
+    for &bs in &SCALING_BATCHES {
+        let one = parallel_rate(&split, bs, 1, 3);
+        let two = parallel_rate(&split, bs, 2, 3);
+        println!("| {bs} | {one:.0} | {two:.0} | {:.2} |", two / one);
+    }
 }
 
 /// The CLI's way of training, timed per epoch against the bench's training rate.

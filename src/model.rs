@@ -285,7 +285,31 @@ impl Model {
     ///    dh is the gradient of the winning pre-activations (read off h, no mask stored);
     ///    conv backward → dw, db.
     pub fn train_batch(&mut self, x: &[f32], y: &[u8], rng: &mut Rng) -> f32 {
-        self.batch_pass(x, y, rng, None)
+        let n = y.len();
+        if n == 0 {
+            self.grads.fill(0.0);
+            return 0.0;
+        }
+        (self.batch_pass(x, y, rng, n, None) / n as f64) as f32
+    }
+
+    /// One shard of a data-parallel step (`train/parallel.rs`): [`Model::train_batch`] on
+    /// the shard's `y.len()` samples with every gradient scaled by 1/`total`, the size of
+    /// the whole step's batch, so the shards' [`Model::grads`] add up to the batch's mean
+    /// gradient. Returns the shard's SUM of per-sample losses (f64). With `total` = N it is
+    /// `train_batch`'s arithmetic exactly (the loss before the division by N).
+    pub fn train_shard(&mut self, x: &[f32], y: &[u8], rng: &mut Rng, total: usize) -> f64 {
+        assert!(y.len() <= total, "a shard is part of its batch");
+        if y.is_empty() {
+            self.grads.fill(0.0);
+            return 0.0;
+        }
+        self.batch_pass(x, y, rng, total, None)
+    }
+
+    /// The gradient buffer, for a caller that combines shards' gradients into it.
+    pub fn grads_mut(&mut self) -> &mut [f32] {
+        self.grads.as_slice_mut().expect("contiguous")
     }
 
     /// [`Model::train_batch`] that also writes each sample's squared gradient norm
@@ -303,16 +327,24 @@ impl Model {
         norms: &mut [f32],
     ) -> f32 {
         assert_eq!(norms.len(), y.len(), "norms must be (N)");
-        self.batch_pass(x, y, rng, Some(norms))
+        let n = y.len();
+        if n == 0 {
+            self.grads.fill(0.0);
+            return 0.0;
+        }
+        (self.batch_pass(x, y, rng, n, Some(norms)) / n as f64) as f32
     }
 
+    /// The pass of N = `y.len()` ≥ 1 samples, gradients scaled by 1/`total`; the sum of
+    /// the per-sample losses.
     fn batch_pass(
         &mut self,
         x: &[f32],
         y: &[u8],
         rng: &mut Rng,
+        total: usize,
         mut norms: Option<&mut [f32]>,
-    ) -> f32 {
+    ) -> f64 {
         let n = y.len();
         assert_eq!(
             x.len(),
@@ -321,14 +353,11 @@ impl Model {
         );
         let grads = self.grads.as_slice_mut().expect("contiguous");
         grads.fill(0.0);
-        if n == 0 {
-            return 0.0;
-        }
         let p = self.params.as_slice().expect("contiguous");
         let prm = split(p);
         let grd = split_mut(grads);
         let drop = self.dropout;
-        let scale = 1.0 / n as f32;
+        let scale = 1.0 / total as f32;
         let s = &mut self.scratch;
         s.ensure(n.min(CHUNK), true);
         let mut loss = 0.0f64;
@@ -353,7 +382,7 @@ impl Model {
                 None => conv::backward_weights_relu_pool(xc, am, dh, m, grd.conv_w, grd.conv_b),
                 Some(norms) => {
                     // Gradients here carry the 1/N of the mean; undo it for per-sample norms.
-                    let unscale = (n as f64) * (n as f64);
+                    let unscale = (total as f64) * (total as f64);
                     row_sq_norms(h, HIDDEN, &mut h2s[..m]);
                     for i in 0..m {
                         tmp_w.fill(0.0);
@@ -375,7 +404,7 @@ impl Model {
                 }
             }
         }
-        (loss / n as f64) as f32
+        loss
     }
 
     /// Forward only, no dropout. x (N, 784), y (N). Returns (Σ per-sample losses as f64,

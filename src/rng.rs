@@ -44,6 +44,15 @@ impl Rng {
         self.0.next_u64()
     }
 
+    /// Advances the generator as `n` calls of [`Rng::next_u32`] (or `next_u64`) would, in
+    /// O(log n) work (xoshiro's jump polynomial): a shard of a data-parallel step draws
+    /// the dropout masks of its samples where the whole batch would have drawn them.
+    pub fn skip(&mut self, n: u64) {
+        if n > 0 {
+            self.0.jump_n(&[n, 0, 0, 0]);
+        }
+    }
+
     /// Uniform in [0, 1) with 24 bits of precision (every value exactly representable).
     pub fn next_f32(&mut self) -> f32 {
         (self.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
@@ -86,6 +95,19 @@ mod tests {
         let mut b = Rng::new(7);
         for _ in 0..100 {
             assert_eq!(a.next_u64(), b.next_u64());
+        }
+    }
+
+    #[test]
+    fn skip_is_that_many_draws() {
+        for n in [1u64, 2, 63, 5408, 5408 * 37 + 5] {
+            let mut a = Rng::new(5);
+            let mut b = a.clone();
+            for _ in 0..n {
+                a.next_u32();
+            }
+            b.skip(n);
+            assert_eq!(a.next_u64(), b.next_u64(), "n = {n}");
         }
     }
 

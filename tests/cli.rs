@@ -46,6 +46,7 @@ const HEADER: &[&str] = &[
     "target",
     "diverge",
     "evals",
+    "workers",
     "epoch",
     "epochs_done",
     "step",

@@ -15,6 +15,13 @@
 //! `WebAssembly.instantiateStreaming`, and module scripts and module workers
 //! need a JavaScript MIME type.
 //!
+//! Cross-origin isolation: every response carries `Cross-Origin-Opener-Policy:
+//! same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (and
+//! `Cross-Origin-Resource-Policy: same-origin`), so the page is `crossOriginIsolated`
+//! and a run with several workers moves its gradients through a SharedArrayBuffer
+//! (www/shards.js). Every resource of the page is same-origin, so they all still load.
+//! `serve(dir, port, {isolate: false})` leaves the headers out (the transfer fallback).
+//!
 //! `serve(dir, port)` is exported so the end-to-end test can start the server
 //! in-process on a free port (port 0) and read it back from `server.address()`.
 
@@ -70,36 +77,49 @@ async function resolveFile(root, urlPath) {
   }
 }
 
-function notFound(res, code = 404, text = "not found") {
+/** The cross-origin isolation headers (see the header comment). */
+export const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
+
+function notFound(res, code = 404, text = "not found", extra = {}) {
   res.writeHead(code, {
     "Content-Type": "text/plain; charset=utf-8",
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
+    ...extra,
   });
   res.end(text + "\n");
 }
 
-/** Serves `dir` on 127.0.0.1:`port` (0 = any free port); resolves once listening. */
-export async function serve(dir, port = 8080) {
+/**
+ * Serves `dir` on 127.0.0.1:`port` (0 = any free port); resolves once listening.
+ * `isolate` (default true) sends the cross-origin isolation headers.
+ */
+export async function serve(dir, port = 8080, { isolate = true } = {}) {
   const root = await realpath(path.resolve(dir));
+  const extra = isolate ? ISOLATION_HEADERS : {};
   const server = createServer(async (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      return notFound(res, 405, "method not allowed");
+      return notFound(res, 405, "method not allowed", extra);
     }
     let pathname;
     try {
       pathname = new URL(req.url, "http://localhost").pathname;
     } catch {
-      return notFound(res, 400, "bad request");
+      return notFound(res, 400, "bad request", extra);
     }
     const found = await resolveFile(root, pathname);
-    if (!found) return notFound(res);
+    if (!found) return notFound(res, 404, "not found", extra);
     const type = MIME[path.extname(found.file).toLowerCase()] || "application/octet-stream";
     res.writeHead(200, {
       "Content-Type": type,
       "Content-Length": found.size,
       "Cache-Control": "no-cache",
       "X-Content-Type-Options": "nosniff",
+      ...extra,
     });
     if (req.method === "HEAD") return res.end();
     const stream = createReadStream(found.file);

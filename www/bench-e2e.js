@@ -2,7 +2,8 @@
 //! `article`): a run of the page's own run worker (worker.js, driven as runs.js drives it)
 //! with the time breakdown of every epoch, the real page in an iframe read through its
 //! embedding messages, and the article preset in that page against the pool's combined
-//! training rate; plus their markdown tables. Each measurement answers its row; bench.js
+//! training rate; data-parallel runs (`workers` 1 and 2) of the run worker at each batch;
+//! plus their markdown tables. Each measurement answers its row; bench.js
 //! keeps the results and prints them.
 
 import { median, sum, int, startWorker, stepsFor, trainRate, configOf } from "./bench-calls.js";
@@ -233,5 +234,49 @@ export function articleMarkdown(a) {
         `(evaluation, probes and the page's own work).`,
     );
   }
+  return lines;
+}
+
+/** Batch sizes of the data-parallel table. */
+export const SHARD_BATCHES = [8, 16, 32, 64, 128, 256, 512, 1024, 4096];
+
+/**
+ * Data-parallel runs: at each batch, a run of the page's run worker with `workers` 1 and
+ * then 2 (worker.js leads, shards.js moves the gradients: shared memory on an isolated
+ * page), `epochs` epochs of the 8,000 samples. Training-step samples/s of the best epoch,
+ * its evaluation and noise probes taken out (the epoch timing's wallMs − evalMs − probeMs).
+ */
+export async function shardScaling(one, data, { epochs, batches, status }) {
+  const rows = [];
+  for (const batch of batches) {
+    const rate = {};
+    for (const w of [1, 2]) {
+      const query = `b0=${batch}&k=1&epochs=${epochs}&workers=${w}`;
+      status(`data-parallel: batch ${batch}, ${w} worker${w > 1 ? "s" : ""}`);
+      const runs = await runWorker(data, await configOf(one, query));
+      rate[w] = Math.max(
+        ...runs
+          .filter((e) => e.timing && e.timing.samples > 0)
+          .map((e) => e.timing.samples / ((e.timing.wallMs - e.timing.evalMs - e.timing.probeMs) / 1000)),
+      );
+    }
+    rows.push({ batch, one: rate[1], two: rate[2], speedup: rate[2] / rate[1] });
+  }
+  return { transport: globalThis.crossOriginIsolated ? "shared" : "transfer", rows };
+}
+
+/** The data-parallel table, with where W = 2 first reaches 1.3 ×. */
+export function shardMarkdown(r) {
+  if (!r) return [];
+  const first = r.rows.find((x) => x.speedup >= 1.3);
+  const lines = [
+    "",
+    `data-parallel runs (transport: ${r.transport}), training-step samples/s of one run:`,
+    "",
+    "| batch | W = 1 | W = 2 | W = 2 / W = 1 |",
+    "|------:|------:|------:|------:|",
+  ];
+  for (const x of r.rows) lines.push(`| ${x.batch} | ${int(x.one)} | ${int(x.two)} | ${x.speedup.toFixed(2)} |`);
+  lines.push("", `W = 2 first reaches 1.3 × at batch ${first ? first.batch : "(none)"}`);
   return lines;
 }

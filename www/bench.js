@@ -19,6 +19,8 @@
 //!    its embedding messages; each against the one-worker training rate at that batch
 //!    measured just before and just after (median of three calls each), so the ratio is of
 //!    one moment even on a shared machine;
+//! 8. shards: data-parallel runs, `workers` 1 and 2, of the page's run worker at batch 8 …
+//!    4096 (`?shards=` batches, `?epochs=` epochs each), samples/s of the training steps.
 //! 7. article: the article preset in the real page (iframe), from creating the frame to its
 //!    `done` message, against the ideal (all samples at the combined training rate of the
 //!    pool's workers, measured right after).
@@ -29,7 +31,15 @@
 
 import { MAX_WORKERS, poolSize } from "./pool.js";
 import { median, int, startWorker, stepsFor } from "./bench-calls.js";
-import { pageRun, article, pageMarkdown, articleMarkdown } from "./bench-e2e.js";
+import {
+  pageRun,
+  article,
+  pageMarkdown,
+  articleMarkdown,
+  shardScaling,
+  shardMarkdown,
+  SHARD_BATCHES,
+} from "./bench-e2e.js";
 
 const DATA = ["data/train-images-idx3-ubyte.gz", "data/train-labels-idx1-ubyte.gz"];
 const MEMORY_QUERY = "b0=32&lr0=0.01&k=1&epochs=50&train=500&dropout=0.25&seed=1";
@@ -48,7 +58,8 @@ const PAGE_BATCHES = batchList("pages", "1,8,32,1024");
 const PAGE_EPOCHS = Math.max(1, Math.min(20, Math.round(Number(params.get("epochs")) || 3)));
 // The page's own pool size by default; `?workers=` may ask for 1 to MAX_WORKERS, no more.
 const WORKERS = Math.max(1, Math.min(MAX_WORKERS, Math.round(Number(params.get("workers")) || poolSize())));
-const PARTS = new Set((params.get("parts") || "train,eval,kernels,parallel,memory,page,article").split(","));
+const PARTS = new Set((params.get("parts") || "train,eval,kernels,parallel,memory,page,article,shards").split(","));
+const SHARD_LIST = batchList("shards", SHARD_BATCHES.join(","));
 
 const out = document.getElementById("out");
 const status = (s) => {
@@ -84,6 +95,7 @@ async function main() {
     memory: null,
     page: [],
     article: null,
+    shards: null,
   };
 
   for (const batch of PARTS.has("train") ? BATCHES : []) await oneWorker(one, batch, results);
@@ -102,6 +114,10 @@ async function main() {
   }
   if (PARTS.has("article")) {
     results.article = await article(one, data, e2e);
+    render(results);
+  }
+  if (PARTS.has("shards")) {
+    results.shards = await shardScaling(one, data, { epochs: Math.min(PAGE_EPOCHS, 2), batches: SHARD_LIST, status });
     render(results);
   }
   one.terminate();
@@ -215,7 +231,7 @@ function markdown(r) {
     }
     lines.push(`| training kernels, total | ${perSample(total)} |`);
   }
-  lines.push(...pageMarkdown(r.page), ...articleMarkdown(r.article));
+  lines.push(...pageMarkdown(r.page), ...articleMarkdown(r.article), ...shardMarkdown(r.shards));
   if (r.memory) {
     const m = r.memory;
     const flat = m.bytesAtEnd === m.bytesAfterEpoch1 ? "flat" : "GREW";

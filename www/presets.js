@@ -128,6 +128,20 @@ export const PRESETS = [
       "line runs into cells that diverged (crossed) or got stuck at chance (grey). On the right, the fewest steps " +
       "any rate needed to reach 90 % per batch size; with perfect scaling they would halve with every doubling.",
   },
+  {
+    id: "time-to-accuracy",
+    name: "Why large batches? Time to accuracy",
+    query: "b0=8&lr0=0.01&k=1,8,64&rule=linear&warmup=1&opt=sgd&epochs=4&target=90&workers=2",
+    text:
+      "Why scale the batch at all? Not to learn more per sample, but to finish sooner: a larger batch gives " +
+      "several processors one step to share. Each run here trains 4 epochs with the linear rule and one epoch " +
+      "of warmup, and shares every step between 2 workers (the batch is split in two, the gradients added up), " +
+      "so the runs go one after another. Switch the x axis to time: batch 8 gains almost nothing from its second " +
+      "worker (the workers wait for each other every step, and its steps are tiny), while batches 64 and 512 keep " +
+      "both busy and reach 90 % sooner in wall time. On the samples axis the curves still nearly agree. The gain " +
+      "lasts only while the batch is below the critical batch size (the page estimates it): beyond it, a larger " +
+      "batch needs more samples to reach the same accuracy, and the saved time is spent again on extra epochs.",
+  },
 ];
 
 /** The preset with this id, or undefined. */

@@ -77,6 +77,7 @@ export function wireRuns(app, { render, invalidateCharts }) {
         app.history.setStatus(x.index, x.status);
       }
       if (r && r.ready && !app.ui.live.hasImages) fetchImages(app, r);
+      if (r?.ready) showTransport(r.plan);
       if (r && r.index === app.selected && !r.records.length) refreshLive(app);
       render();
     }),
@@ -107,4 +108,16 @@ export function wireRuns(app, { render, invalidateCharts }) {
     }),
   );
   experiment.addEventListener("done", (e) => announce(doneMessage(e.detail.runs)));
+}
+
+/** Says how a run with several workers moves its gradients (shards.js's transports). */
+function showTransport(plan) {
+  const el = $("transport");
+  el.hidden = !plan?.transport;
+  if (el.hidden) return;
+  el.dataset.transport = plan.transport;
+  el.textContent =
+    plan.transport === "shared"
+      ? `${plan.workers} workers per run: gradients through shared memory (the page is cross-origin isolated)`
+      : `${plan.workers} workers per run: gradients copied between workers by messages (the page is not cross-origin isolated; slower at small batches)`;
 }

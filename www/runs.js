@@ -5,9 +5,10 @@
 //! own single-run config, k and repeat, which is exactly what its worker's Trainer is
 //! built from, and with the core's group (its curve or cell), seed, label and plan.
 //! Each run that trains gets its own module worker (worker.js,
-//! its own wasm instance, its own copy of the data). At most `slots` runs hold
-//! a worker at once (pool.js: the hardware threads, capped); the others
-//! wait in order. No worker starts before the data is loaded (data.js): while
+//! its own wasm instance, its own copy of the data). The runs holding workers use at
+//! most `slots` workers at once (pool.js: the hardware threads, capped), a run with
+//! `workers` W counting W (its worker leads W − 1 followers of its own, shards.js); the
+//! others wait in order. No worker starts before the data is loaded (data.js): while
 //! the download is under way or has failed, queued runs stay queued, and one
 //! "datafailed" event tells the page, which offers a Retry; `schedule()` after a
 //! successful retry starts them. A paused run keeps its worker and its slot (its weights live
@@ -233,13 +234,23 @@ export class Experiment extends EventTarget {
       this.waitForData();
       return;
     }
-    let busy = this.runs.filter((r) => r.worker).length;
+    let busy = this.runs.filter((r) => r.worker).reduce((n, r) => n + this.need(r), 0);
     for (const r of this.runs) {
-      if (busy >= this.slots) break;
       if (r.status !== "queued") continue;
-      busy++;
+      // In order: a run waits until all its workers are free, and the runs after it too.
+      if (busy + this.need(r) > this.slots) break;
+      busy += this.need(r);
       this.launch(r);
     }
+  }
+
+  /**
+   * Pool slots a run holds while it has a worker: its `workers` W (the leader and its
+   * W − 1 followers, shards.js), at most the whole pool, so a run wider than the pool
+   * still starts (alone, its workers sharing the pool's threads).
+   */
+  need(r) {
+    return Math.min(Math.max(1, r.config?.workers ?? 1), this.slots);
   }
 
   /** Starts (or joins) the download; queued runs start when it arrives, and wait if it fails. */

@@ -20,9 +20,13 @@
 //!                        second pass over the test split), or the current weights before
 //!                        the first epoch ends
 //!     {type: "images", id, indices}     → {type: "reply", id, result: Uint8Array (784 bytes per image)}
+//!     {type: "follow", shard, workers, init, sab?, port?}   (from a leader worker, not the
+//!                        main thread) be follower `shard` of a run with `workers` > 1:
+//!                        shards.js has that protocol
 //!
 //!   worker → main
-//!     {type: "ready", plan}               the Trainer exists: {k, batch, lr, kEff, stepsPerEpoch, totalSteps, nTrain, nTest}
+//!     {type: "ready", plan}               the Trainer exists: {k, batch, lr, kEff, stepsPerEpoch, totalSteps, nTrain, nTest,
+//!                                         workers, transport ("shared" | "transfer" | null with one worker)}
 //!     {type: "progress", step, totalSteps, lastLoss, wallMs}   a few times per second
 //!     {type: "epoch", record, timing}     each finished epoch (EpochRecord, wallMs filled in here);
 //!                                         timing: where the epoch's active time went, in ms:
@@ -47,12 +51,17 @@
 //! wallMs counts active time only: paused time is left out so the wall-time axis
 //! compares the runs' speeds, not the reader's breaks.
 //!
+//! A run with `workers` W > 1: this worker leads (shard 0) and starts W − 1 follower
+//! workers of its own (shards.js); each step of the loop is then one step of the group,
+//! and the group is closed (its followers ended) when the run ends, stops or fails.
+//!
 //! Not here: drawing (the main thread draws with plotters), config validation
 //! (the Trainer constructor throws a message naming the parameter), and
 //! deciding which runs go at once (runs.js).
 
 import init, { Trainer } from "./pkg/lr_batch_playground.js";
 import { sampleIndices } from "./live.js";
+import { ShardGroup, follow } from "./shards.js";
 
 const CHUNK_MS = 50;
 const PROGRESS_MS = 200;
@@ -60,6 +69,8 @@ const PROGRESS_MS = 200;
 const ready = init();
 /** @type {Trainer | null} */
 let trainer = null;
+/** @type {ShardGroup | null} the followers of a run with workers > 1 */
+let group = null;
 let paused = false;
 let stopRequested = false;
 let wake = null; // resolves the pause wait
@@ -112,6 +123,11 @@ self.onmessage = (e) => {
     case "images":
       answer(m);
       break;
+    case "follow":
+      ready
+        .then(() => follow(build(m.init), m, post))
+        .catch((err) => post({ type: "error", message: err && err.message ? err.message : String(err) }));
+      break;
     default:
       post({ type: "error", message: `worker: unknown message type ${String(m.type)}` });
   }
@@ -120,6 +136,8 @@ self.onmessage = (e) => {
 function fail(err) {
   const message = err && err.message ? err.message : String(err);
   post({ type: "error", message });
+  group?.close();
+  group = null;
   try {
     trainer?.free();
   } catch {
@@ -149,9 +167,9 @@ function answer(m) {
   }
 }
 
-async function start(m) {
-  await ready;
-  trainer = new Trainer(
+/** The Trainer of an "init" message (a follower builds its copy from the leader's). */
+function build(m) {
+  return new Trainer(
     JSON.stringify(m.config),
     m.k,
     new Uint8Array(m.images),
@@ -160,11 +178,44 @@ async function start(m) {
     m.testImages ? new Uint8Array(m.testImages) : undefined,
     m.testLabels ? new Uint8Array(m.testLabels) : undefined,
   );
+}
+
+async function start(m) {
+  await ready;
+  trainer = build(m);
   const plan = JSON.parse(trainer.plan());
+  plan.workers = trainer.workers();
+  plan.transport = null;
+  if (plan.workers > 1) {
+    group = await ShardGroup.open(trainer, m, new URL(import.meta.url));
+    plan.transport = group.kind;
+  }
   post({ type: "ready", plan });
   started = true;
   stretchStart = now();
-  await loop(plan, sampleIndices(plan.nTest));
+  try {
+    await loop(plan, sampleIndices(plan.nTest));
+  } finally {
+    group?.close();
+    group = null;
+  }
+}
+
+/** Up to `n` steps of the group, as one `trainer.step(n)` report. */
+async function groupSteps(n) {
+  const out = { steps: 0, lastLoss: null, status: "running", epochs: [], evalMs: 0, probeMs: 0 };
+  for (let i = 0; i < n && out.status === "running"; i++) {
+    const r = JSON.parse(await group.step());
+    out.steps += r.steps;
+    if (r.steps > 0) out.lastLoss = r.lastLoss;
+    out.status = r.status;
+    out.epochs.push(...r.epochs);
+    out.evalMs = r.evalMs;
+    out.probeMs = r.probeMs;
+    // An epoch's end closes the chunk, as `step(n)` never runs past one for the loop.
+    if (r.epochs.length > 0) break;
+  }
+  return JSON.stringify(out);
 }
 
 /** Where an epoch's active time goes (see the "epoch" message). */
@@ -225,7 +276,7 @@ async function loop(plan, sample) {
     const toEpochEnd = plan.stepsPerEpoch - (step % plan.stepsPerEpoch);
     const n = Math.min(toEpochEnd, msPerStep ? Math.max(1, Math.min(100000, Math.round(CHUNK_MS / msPerStep))) : 1);
     const t0 = now();
-    const json = trainer.step(n);
+    const json = group ? await groupSteps(n) : trainer.step(n);
     const t1 = now();
     const report = JSON.parse(json);
     const t2 = now();

@@ -29,7 +29,7 @@ use lr_batch_playground::metrics::RunResult;
 use lr_batch_playground::runs::group_label;
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::shard::Shard;
-use lr_batch_playground::train::Trainer;
+use lr_batch_playground::train::{run_epoch_on_threads, Trainer};
 
 use files::DEFAULT_DATA;
 
@@ -227,21 +227,25 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
         return Ok(());
     }
     let quiet = m.get_flag("quiet");
+    // Each run takes `workers` threads (its shards); by default the runs at once fill
+    // the cores.
+    let workers = cfg.workers as usize;
     let jobs = m
         .get_one::<usize>("jobs")
         .copied()
         .unwrap_or_else(|| {
             std::thread::available_parallelism()
-                .map(|n| n.get())
+                .map(|n| n.get() / workers)
                 .unwrap_or(1)
         })
         .clamp(1, specs.len().max(1));
     eprintln!(
-        "{} runs × {} epochs on {} training / {} test digits, {jobs} at a time",
+        "{} runs × {} epochs on {} training / {} test digits, {jobs} at a time on {workers} thread{} each",
         specs.len(),
         cfg.epochs,
         cfg.train.min(split.train.len()),
-        split.test.len()
+        split.test.len(),
+        if workers == 1 { "" } else { "s" }
     );
     eprintln!(
         "same experiment in the page: http://127.0.0.1:8080/?{}",
@@ -259,8 +263,13 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
             s.spawn(|| loop {
                 let n = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&(i, ref spec)) = specs.get(n) else { break };
-                let mut t = match Trainer::for_run(spec, split.clone()) {
-                    Ok(t) => t,
+                // One copy of the trainer per worker (`workers` > 1): copy s computes
+                // shard s of every step on its own thread, as the page's workers do.
+                let copies: Result<Vec<Trainer>, _> = (0..workers)
+                    .map(|_| Trainer::for_run(spec, split.clone()))
+                    .collect();
+                let mut copies = match copies {
+                    Ok(c) => c,
                     Err(e) => {
                         *failure.lock().unwrap() = Some(e.to_string());
                         break;
@@ -268,7 +277,12 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                 };
                 let run_start = Instant::now();
                 let mut records = Vec::new();
-                while t.run_epoch().is_some() {
+                let next_epoch = |copies: &mut [Trainer]| match copies {
+                    [t] => t.run_epoch(),
+                    _ => run_epoch_on_threads(copies),
+                };
+                while next_epoch(&mut copies).is_some() {
+                    let t = &copies[0];
                     // Every evaluation of the epoch (the untrained network's too), timed now.
                     let wall_ms = run_start.elapsed().as_secs_f64() * 1000.0;
                     let done = epochs_done.fetch_add(1, Ordering::SeqCst) + 1;
@@ -290,7 +304,7 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                         records.push(r);
                     }
                 }
-                let result = RunResult { run: i, config: t.config().clone(), repeat: spec.repeat, records };
+                let result = RunResult { run: i, config: copies[0].config().clone(), repeat: spec.repeat, records };
                 results.lock().unwrap()[n] = Some(result);
             });
         }

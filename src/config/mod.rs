@@ -34,7 +34,9 @@ pub use crate::runs::RunSpec;
 pub use lists::{
     fmt_f64, format_float_list, format_int_list, log_space, parse_float_list, parse_int_list,
 };
-pub use params::{param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, PARAMS};
+pub use params::{
+    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, MAX_WORKERS, PARAMS,
+};
 pub use query::{query_pairs, QueryParse, MAX_QUERY_ERRORS};
 pub use range::{Range, Value};
 
@@ -158,6 +160,11 @@ pub struct Config {
     /// Test evaluations per epoch (evenly spaced in steps; the last at the epoch's end),
     /// besides the one of the untrained network at step 0.
     pub evals: u32,
+    /// Workers (threads, Web Workers) sharing each step of a run: its batch is split
+    /// into this many shards (`train/parallel.rs`). Left out of the JSON when 1, so the
+    /// JSON of a one-worker experiment reads as it always has.
+    #[serde(skip_serializing_if = "is_one")]
+    pub workers: u32,
 }
 
 impl Default for Config {
@@ -189,8 +196,13 @@ impl Default for Config {
             target: 90.0,
             diverge: 0.0,
             evals: 1,
+            workers: 1,
         }
     }
+}
+
+fn is_one(workers: &u32) -> bool {
+    *workers == 1
 }
 
 fn is_subset(data: &str) -> bool {

@@ -126,6 +126,8 @@ pub const MAX_GRID: usize = 12;
 pub const MAX_SAMPLES: u64 = 60_000;
 /// Most epochs of a run.
 pub const MAX_EPOCHS: u64 = 200;
+/// Most workers sharing one run's steps.
+pub const MAX_WORKERS: u64 = 8;
 
 const LR: Range = Range::Float {
     lo: 0.0,
@@ -530,6 +532,19 @@ pub const PARAMS: &[Param] = &[
         "evals",
         "test evaluations per epoch, evenly spaced in steps, besides one of the untrained network",
         number!(evals, Range::Int { lo: 1, hi: 10 }, int)
+    ),
+    row!(
+        "workers",
+        "workers",
+        "workers (threads, Web Workers) sharing each step: the batch is split into this many shards",
+        number!(
+            workers,
+            Range::Int {
+                lo: 1,
+                hi: MAX_WORKERS
+            },
+            int
+        )
     ),
 ];
 

@@ -69,6 +69,9 @@ use crate::schedule::RunPlan;
 use crate::summary::{collapsed, majority_share};
 
 mod eval;
+mod parallel;
+
+pub use parallel::{combine, run_epoch_on_threads, shard_range, ShardGradient};
 
 /// Samples per noise-scale probe. Large enough that |mean gradient|² is not
 /// swamped by tr(Σ)/PROBE_SIZE for the noise scales this model shows (~10²).
@@ -161,6 +164,8 @@ pub struct Trainer {
     eval_step: Option<u64>,
     clock: Option<Clock>,
     timings: Timings,
+    /// (NUM_PARAMS) the combined gradient of a W-shard step (`parallel.rs`); empty when W = 1.
+    shard_acc: Vec<f32>,
 }
 
 /// What a call to [`Trainer::step`] did.
@@ -246,6 +251,7 @@ impl Trainer {
             eval_step: None,
             clock: None,
             timings: Timings::default(),
+            shard_acc: Vec::new(),
             cfg,
             plan,
             data,
@@ -354,6 +360,24 @@ impl Trainer {
 
     /// One optimizer step; the mini-batch loss, or `None` if the run diverged on it.
     fn one_step(&mut self) -> Option<f32> {
+        let end = self.begin_step();
+        let loss = if self.cfg.workers > 1 {
+            // W shards one after another, combined as W workers combine them (parallel.rs).
+            self.sharded_gradient(end)
+        } else {
+            self.data
+                .train
+                .gather(&self.order[self.pos..end], &mut self.x, &mut self.y);
+            self.model
+                .train_batch(&self.x, &self.y, &mut self.dropout_rng)
+        };
+        self.finish_step(loss, end)
+    }
+
+    /// The first half of a step, before the gradient: the untrained network's record at
+    /// step 0 and the epoch's shuffle. The end (in `order`) of the step's batch, which
+    /// starts at `pos`.
+    fn begin_step(&mut self) -> usize {
         if self.step == 0 && self.history.is_empty() {
             // The untrained network: the curves' point at 0, and a real evaluation for
             // steps-to-target to interpolate from.
@@ -369,14 +393,15 @@ impl Trainer {
                 self.probe_every = probe_every(self.plan.steps_in_epoch(self.epoch), n);
             }
         }
-        let end = (self.pos + batch).min(n);
-        self.data
-            .train
-            .gather(&self.order[self.pos..end], &mut self.x, &mut self.y);
+        (self.pos + batch).min(n)
+    }
+
+    /// The second half of a step, with the batch's mean gradient in the model's `grads`
+    /// and its mean loss: the update, the bookkeeping, probes and evaluations.
+    fn finish_step(&mut self, loss: f32, end: usize) -> Option<f32> {
+        let n = self.order.len();
+        let batch = self.plan.batch_in_epoch(self.epoch);
         let lr = self.plan.schedule.lr_at(self.step);
-        let loss = self
-            .model
-            .train_batch(&self.x, &self.y, &mut self.dropout_rng);
         if loss.is_finite() && (self.peak_loss.is_nan() || loss as f64 > self.peak_loss) {
             self.peak_loss = loss as f64;
         }

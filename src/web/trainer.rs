@@ -191,6 +191,72 @@ impl WasmTrainer {
         })
     }
 
+    /// `shardGradient(shard, out)`: the gradient of shard `shard` of the run's W for
+    /// the next step (`train/parallel.rs`), written into `out` (Float32Array of
+    /// `numParams()`); returns `[lossSum, end]`, or `undefined` when the run has ended.
+    /// Call once per step, then `applyShards`.
+    #[wasm_bindgen(js_name = shardGradient)]
+    pub fn shard_gradient(
+        &mut self,
+        shard: f64,
+        out: &mut [f32],
+    ) -> Result<Option<Vec<f64>>, JsError> {
+        let w = self.trainer.workers();
+        let shard = whole_number("shardGradient: shard", shard, (w - 1) as f64)? as usize;
+        if out.len() != crate::model::NUM_PARAMS {
+            return Err(JsError::new(&format!(
+                "shardGradient: out holds {} values, not {}",
+                out.len(),
+                crate::model::NUM_PARAMS
+            )));
+        }
+        Ok(self
+            .trainer
+            .shard_gradient_into(shard, out)
+            .map(|(loss, end)| vec![loss, end as f64]))
+    }
+
+    /// `applyShards(grads, losses, end)`: the step from all W shards' gradients
+    /// (`grads`: W × numParams() in shard order; `losses`: W loss sums; `end` as
+    /// `shardGradient` returned it), combined in shard order by the core. Returns what
+    /// `step(1)` returns.
+    #[wasm_bindgen(js_name = applyShards)]
+    pub fn apply_shards(
+        &mut self,
+        grads: &[f32],
+        losses: &[f64],
+        end: f64,
+    ) -> Result<String, JsError> {
+        let p = crate::model::NUM_PARAMS;
+        let end = whole_number("applyShards: end", end, u32::MAX as f64)? as usize;
+        let parts: Vec<&[f32]> = grads.chunks(p).collect();
+        let before = self.trainer.history().len();
+        let loss = self
+            .trainer
+            .apply_shards(&parts, losses, end)
+            .map_err(|e| JsError::new(&format!("applyShards: {e}")))?;
+        let t = self.trainer.timings();
+        to_json(&StepOut {
+            steps: u64::from(loss.is_some()),
+            last_loss: loss.unwrap_or(f32::NAN),
+            status: self.trainer.status(),
+            epochs: &self.trainer.history()[before..],
+            eval_ms: t.eval_ms,
+            probe_ms: t.probe_ms,
+        })
+    }
+
+    /// `numParams()`: the length of a gradient (54,410).
+    #[wasm_bindgen(js_name = numParams)]
+    pub fn num_params(&self) -> usize {
+        crate::model::NUM_PARAMS
+    }
+
+    /// `workers()`: W, the workers sharing each step of this run.
+    pub fn workers(&self) -> usize {
+        self.trainer.workers()
+    }
+
     /// `plan()`: `{"k", "batch", "lr", "kEff", "stepsPerEpoch", "totalSteps", "nTrain",
     /// "nTest"}`: how this run trains, as derived by `schedule.rs`.
     pub fn plan(&self) -> Result<String, JsError> {

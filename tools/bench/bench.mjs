@@ -6,8 +6,8 @@
 //! 8, 32 and 1024 with where each epoch's time goes, and the article preset from opening
 //! the page to its done message against the ideal (see www/bench.js, which measures).
 //!
-//!   node tools/bench/bench.mjs [--seconds 2] [--parts train,eval,kernels,parallel,memory,page,article]
-//!       [--batches 1,8,32,128,1024] [--pages 1,8,32,1024] [--epochs 3] [--workers N]
+//!   node tools/bench/bench.mjs [--seconds 2] [--parts train,eval,kernels,parallel,memory,page,article,shards]
+//!       [--batches 1,8,32,128,1024] [--pages 1,8,32,1024] [--epochs 3] [--workers N] [--shards 8,…,4096]
 //!       [--browsers chromium,firefox] [--dist DIR] [--no-article] [--only-article]
 //!
 //! Needs `make dist` first. Chromium is /usr/bin/chromium (or $CHROMIUM) through
@@ -31,7 +31,7 @@ import { findFirefox, launchFirefox } from "./webdriver.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BENCH_TIMEOUT_MS = 60 * 60_000;
-const ALL_PARTS = "train,eval,kernels,parallel,memory,page,article";
+const ALL_PARTS = "train,eval,kernels,parallel,memory,page,article,shards";
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -46,7 +46,7 @@ function benchQuery() {
   if (flag("--no-article")) parts = parts.filter((p) => p !== "article");
   if (flag("--only-article")) parts = ["article"];
   const q = new URLSearchParams({ seconds: option("--seconds", "2"), parts: parts.join(",") });
-  for (const key of ["batches", "pages", "epochs", "workers"]) {
+  for (const key of ["batches", "pages", "epochs", "workers", "shards"]) {
     if (option(`--${key}`)) q.set(key, option(`--${key}`));
   }
   return q;

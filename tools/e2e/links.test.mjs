@@ -18,6 +18,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { rows, controlValues } from "./page-model.mjs";
 import { useSite } from "./site.mjs";
+import { ISOLATION_HEADERS } from "../serve.mjs";
 
 const h = useSite();
 const { open } = h;
@@ -232,6 +233,7 @@ test("a worker that fails to start marks its runs as errors (worker.onerror)", {
     route.fulfill({
       status: 200,
       contentType: "text/javascript",
+      headers: ISOLATION_HEADERS, // as tools/serve.mjs serves it, so only the throw fails it
       body: 'throw new Error("worker script broken on purpose");',
     }),
   );

@@ -24,8 +24,11 @@ import { launchChromium } from "../browser.mjs";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const DIST = path.join(ROOT, "dist");
 
-/** Serves a temp copy of dist/ plus `extra` files; `close()` stops and deletes it. */
-export async function startSite(extra = {}) {
+/**
+ * Serves a temp copy of dist/ plus `extra` files; `close()` stops and deletes it.
+ * Cross-origin isolated (tools/serve.mjs) unless `isolate` is false.
+ */
+export async function startSite(extra = {}, { isolate = true } = {}) {
   try {
     await stat(path.join(DIST, "pkg"));
     await stat(path.join(DIST, "index.html"));
@@ -35,7 +38,7 @@ export async function startSite(extra = {}) {
   const site = await mkdtemp(path.join(tmpdir(), "lr-batch-e2e-"));
   await cp(DIST, site, { recursive: true });
   for (const [name, text] of Object.entries(extra)) await writeFile(path.join(site, name), text);
-  const server = await serve(site, 0);
+  const server = await serve(site, 0, { isolate });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const close = async () => {
     await new Promise((r) => server.close(r));
