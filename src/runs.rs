@@ -7,7 +7,8 @@
 //!
 //! - **Order**: curves mode runs each k (outer) × each repeat (inner); landscape mode
 //!   each batch size (outer) × each learning rate × each repeat, as plain runs with
-//!   B0 = the batch, η0 = the rate, k = 1, no scaling and no warmup.
+//!   B0 = the batch, η0 = the rate, k = 1, no scaling and no warmup; range mode each
+//!   batch size × each repeat, likewise plain runs (η0 = `range_lo`, the ramp's start).
 //! - **Group**: the curve (one per k) or grid cell a run belongs to; its repeats share
 //!   it. Groups count from 0 in the order above, so group = index of the k, or
 //!   row · columns + column of the cell.
@@ -34,7 +35,8 @@ pub struct RunSpec {
     pub config: Config,
     pub k: u32,
     pub repeat: u32,
-    /// (batch-size row, learning-rate column) in landscape mode.
+    /// (batch-size row, learning-rate column) in landscape mode; (batch-size row, 0) in
+    /// range mode.
     pub cell: Option<(usize, usize)>,
     /// The curve or grid cell this run belongs to (0..[`Config::group_count`]).
     #[serde(default)]
@@ -86,6 +88,19 @@ impl Config {
                     }
                 }
             }
+            Mode::Range => {
+                for (i, &b) in self.grid_b.iter().enumerate() {
+                    let config = Config {
+                        b0: b,
+                        lr0: self.range_lo,
+                        k: vec![1],
+                        rule: Rule::None,
+                        warmup: 0,
+                        ..self.clone()
+                    };
+                    push(config, 1, Some((i, 0)), i);
+                }
+            }
         }
         out
     }
@@ -95,6 +110,7 @@ impl Config {
         match self.mode {
             Mode::Curves => self.k.len(),
             Mode::Landscape => self.grid_b.len() * self.grid_lr.len(),
+            Mode::Range => self.grid_b.len(),
         }
     }
 
@@ -109,10 +125,12 @@ impl Config {
     }
 }
 
-/// The legend name of a run's curve or cell: `k = 4`, or `batch 32, η = 0.01`.
+/// The legend name of a run's curve or cell: `k = 4`, `batch 32, η = 0.01`, or (range
+/// test) `batch 32`.
 pub fn group_label(spec: &RunSpec) -> String {
     match spec.cell {
         None => format!("k = {}", spec.k),
+        Some(_) if spec.config.mode == Mode::Range => format!("batch {}", spec.config.b0),
         Some(_) => format!("batch {}, η = {}", spec.config.b0, fmt_f64(spec.config.lr0)),
     }
 }

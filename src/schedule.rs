@@ -16,8 +16,11 @@
 //! `decay` applies: none (η), step (η·0.1 from 50 % of the epochs, η·0.01 from
 //! 75 %) or cosine (η·½(1 + cos πt), t going from 0 to 1 over the steps after
 //! warmup). Pure arithmetic: no state, no clock.
+//!
+//! **Range test** (`mode=range`): the rate instead rises exponentially per step from
+//! `range_lo` to `range_hi` over `range_steps` steps ([`Ramp`]), whatever the epochs.
 
-use crate::config::{Config, Decay, Rule};
+use crate::config::{Config, Decay, Mode, Rule};
 
 /// How a run of the experiment trains: everything derived from (config, k, N).
 #[derive(Clone, Debug, PartialEq)]
@@ -58,6 +61,11 @@ impl RunPlan {
                 steps_per_epoch: steps_per_epoch as u64,
                 epochs: cfg.epochs,
                 decay: cfg.decay,
+                ramp: (cfg.mode == Mode::Range).then_some(Ramp {
+                    lo: cfg.range_lo,
+                    hi: cfg.range_hi,
+                    steps: cfg.range_steps as u64,
+                }),
             },
         }
     }
@@ -91,15 +99,39 @@ pub struct Schedule {
     pub steps_per_epoch: u64,
     pub epochs: u32,
     pub decay: Decay,
+    /// The range test's exponential ramp, replacing everything above when set.
+    pub ramp: Option<Ramp>,
+}
+
+/// The range test's rate: lo·(hi/lo)^(t/(steps − 1)) at step t, so step 0 uses `lo` and
+/// the last step `hi`, equally spaced in log η.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    pub lo: f64,
+    pub hi: f64,
+    pub steps: u64,
+}
+
+impl Ramp {
+    pub fn lr_at(&self, step: u64) -> f64 {
+        let t = step.min(self.steps.saturating_sub(1)) as f64 / (self.steps.max(2) - 1) as f64;
+        self.lo * libm::pow(self.hi / self.lo, t)
+    }
 }
 
 impl Schedule {
     pub fn total_steps(&self) -> u64 {
-        self.steps_per_epoch * self.epochs as u64
+        match self.ramp {
+            Some(r) => r.steps,
+            None => self.steps_per_epoch * self.epochs as u64,
+        }
     }
 
     /// The rate used by optimizer step `step` (0-based).
     pub fn lr_at(&self, step: u64) -> f64 {
+        if let Some(r) = self.ramp {
+            return r.lr_at(step);
+        }
         if step < self.warmup_steps {
             // Step 0 uses η0 exactly; the last warmup step is one increment below η.
             let t = step as f64 / self.warmup_steps as f64;
@@ -196,5 +228,30 @@ mod tests {
         assert_eq!(s.lr_at(20), 1.0);
         assert!((s.lr_at(30) - 0.5).abs() < 1e-12);
         assert!(s.lr_at(39) < 0.01 && s.lr_at(39) > 0.0);
+    }
+
+    #[test]
+    fn range_ramp_is_exponential_per_step() {
+        let p = RunPlan::new(
+            &cfg("mode=range&range_lo=0.001&range_hi=10&range_steps=21"),
+            1,
+            100,
+        );
+        let s = &p.schedule;
+        assert_eq!(s.total_steps(), 21);
+        for (t, want) in [
+            (0, 0.001),
+            (5, 0.01),
+            (10, 0.1),
+            (15, 1.0),
+            (20, 10.0),
+            (99, 10.0),
+        ] {
+            assert!(
+                (s.lr_at(t) / want - 1.0).abs() < 1e-12,
+                "step {t}: {}",
+                s.lr_at(t)
+            );
+        }
     }
 }

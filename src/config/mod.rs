@@ -34,7 +34,9 @@ pub use crate::runs::RunSpec;
 pub use lists::{
     fmt_f64, format_float_list, format_int_list, log_space, parse_float_list, parse_int_list,
 };
-pub use params::{param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, PARAMS};
+pub use params::{
+    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RANGE_STEPS, MAX_RUNS, MAX_SAMPLES, PARAMS,
+};
 pub use query::{query_pairs, QueryParse, MAX_QUERY_ERRORS};
 pub use range::{Range, Value};
 
@@ -95,6 +97,9 @@ pub enum Mode {
     Curves,
     /// A grid of batch sizes × learning rates, each trained for `epochs`.
     Landscape,
+    /// A learning-rate range test per batch size: the rate rises exponentially from
+    /// `range_lo` to `range_hi` over `range_steps` steps (`lr_range.rs` reads it).
+    Range,
 }
 
 /// One experiment. `k` holds one multiplier per run.
@@ -134,6 +139,11 @@ pub struct Config {
     pub grid_b: Vec<usize>,
     /// Landscape: learning rates (columns of the grid).
     pub grid_lr: Vec<f64>,
+    /// Range test: the rate of the first step and of the last.
+    pub range_lo: f64,
+    pub range_hi: f64,
+    /// Range test: optimizer steps per run (the same for every batch size).
+    pub range_steps: u32,
     /// Test accuracy (%) for "steps to reach target".
     pub target: f64,
     /// Mini-batch loss above which a run stops as diverged; 0 = only a non-finite loss.
@@ -166,6 +176,9 @@ impl Default for Config {
             mode: Mode::Curves,
             grid_b: vec![8, 32, 128, 512, 2048, 8000],
             grid_lr: log_space(0.001, 10.0, 6),
+            range_lo: 1e-4,
+            range_hi: 10.0,
+            range_steps: 300,
             target: 90.0,
             diverge: 0.0,
             evals: 1,

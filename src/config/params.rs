@@ -126,6 +126,8 @@ pub const MAX_GRID: usize = 12;
 pub const MAX_SAMPLES: u64 = 60_000;
 /// Most epochs of a run.
 pub const MAX_EPOCHS: u64 = 200;
+/// Most optimizer steps of a range-test run (one record each).
+pub const MAX_RANGE_STEPS: u64 = 5000;
 
 const LR: Range = Range::Float {
     lo: 0.0,
@@ -385,13 +387,13 @@ pub const PARAMS: &[Param] = &[
     row!(
         "mode",
         "mode",
-        "curves (one run per k) or landscape (a grid of batch sizes × learning rates)",
-        choice!(mode, &["curves", "landscape"])
+        "curves (one run per k), landscape (a grid of batch sizes × learning rates) or range (a learning-rate range test per batch size)",
+        choice!(mode, &["curves", "landscape", "range"])
     ),
     row!(
         "grid_b",
         "grid_b",
-        "landscape: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
+        "landscape and range: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
         (
             Range::List {
                 item: &BATCH,
@@ -422,6 +424,38 @@ pub const PARAMS: &[Param] = &[
                 Ok(())
             }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
             (|c| Value::Floats(c.grid_lr.clone())) as fn(&Config) -> Value,
+        )
+    ),
+    row!(
+        "range_lo",
+        "range_lo",
+        "range test: learning rate of the first step (the rate then rises exponentially)",
+        number!(range_lo, LR, float),
+        None,
+        Some("below range_hi"),
+        Some(|c: &Config| if c.range_lo < c.range_hi {
+            Ok(())
+        } else {
+            Err(format!("{} is not below range_hi {}", fmt_f64(c.range_lo), fmt_f64(c.range_hi)))
+        })
+    ),
+    row!(
+        "range_hi",
+        "range_hi",
+        "range test: learning rate of the last step",
+        number!(range_hi, LR, float)
+    ),
+    row!(
+        "range_steps",
+        "range_steps",
+        "range test: optimizer steps per run, the same for every batch (a budget in steps, not samples, so every batch size sees the same rates at the same resolution)",
+        number!(
+            range_steps,
+            Range::Int {
+                lo: 20,
+                hi: MAX_RANGE_STEPS
+            },
+            int
         )
     ),
     row!(

@@ -30,7 +30,7 @@ const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
-  "repeats,order,mode,grid_b,grid_lr,target,diverge,evals," +
+  "repeats,order,mode,grid_b,grid_lr,range_lo,range_hi,range_steps,target,diverge,evals," +
   "epoch,epochs_done,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,noise_spread,peak_loss,wall_ms,status,shard,experiment";
 
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
