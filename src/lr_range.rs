@@ -278,10 +278,11 @@ fn solve3(mut a: [[f64; 3]; 3], mut v: [f64; 3]) -> Option<[f64; 3]> {
         }
         a.swap(col, p);
         v.swap(col, p);
+        let pivot = a[col];
         for r in col + 1..3 {
-            let f = a[r][col] / a[col][col];
-            for c in col..3 {
-                a[r][c] -= f * a[col][c];
+            let f = a[r][col] / pivot[col];
+            for (x, p) in a[r].iter_mut().zip(pivot).skip(col) {
+                *x -= f * p;
             }
             v[r] -= f * v[col];
         }

@@ -722,7 +722,9 @@ test("a range test per batch size draws its losses and the relation and states �
     [8, 32],
   );
   // Both rates found for both batches, so α is fitted (one seed: no ± yet).
-  await page.waitForFunction(() => /stable rate ∝ B\^α: α = -?\d/.test(document.getElementById("range-summary").textContent));
+  await page.waitForFunction(() =>
+    /stable rate ∝ B\^α: α = -?\d/.test(document.getElementById("range-summary").textContent),
+  );
   assert.match(await page.textContent("#range-summary"), /\(1 seed\)/);
   const table = await page.$$eval("#range-table tbody tr", (trs) =>
     trs.map((tr) => [...tr.children].map((c) => c.textContent)),
