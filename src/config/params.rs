@@ -426,24 +426,39 @@ pub const PARAMS: &[Param] = &[
             (|c| Value::Floats(c.grid_lr.clone())) as fn(&Config) -> Value,
         )
     ),
+    // The cross check sits on range_hi, whose default is the largest rate any range_lo
+    // (open at 10) lies below: resetting it always repairs a link (`query.rs`).
     row!(
         "range_lo",
         "range_lo",
         "range test: learning rate of the first step (the rate then rises exponentially)",
-        number!(range_lo, LR, float),
-        None,
-        Some("below range_hi"),
-        Some(|c: &Config| if c.range_lo < c.range_hi {
-            Ok(())
-        } else {
-            Err(format!("{} is not below range_hi {}", fmt_f64(c.range_lo), fmt_f64(c.range_hi)))
-        })
+        number!(
+            range_lo,
+            Range::Float {
+                lo: 0.0,
+                hi: 10.0,
+                lo_open: true,
+                hi_open: true
+            },
+            float
+        )
     ),
     row!(
         "range_hi",
         "range_hi",
         "range test: learning rate of the last step",
-        number!(range_hi, LR, float)
+        number!(range_hi, LR, float),
+        None,
+        Some("above range_lo"),
+        Some(|c: &Config| if c.range_hi > c.range_lo {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is not above range_lo {}",
+                fmt_f64(c.range_hi),
+                fmt_f64(c.range_lo)
+            ))
+        })
     ),
     row!(
         "range_steps",
