@@ -321,6 +321,7 @@ function buildViews() {
   ui.range = new RangePanel(
     { summary: $("range-summary"), table: $("range-table"), form: $("controls") },
     (key, text, source) => onControlChange(key, text, source),
+    app.params,
   );
   ui.chart.fitHeight = app.view.embed;
   ui.landscapeChart.fitHeight = app.view.embed;

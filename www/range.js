@@ -17,9 +17,12 @@ export class RangePanel {
   /**
    * @param {{summary: HTMLElement, table: HTMLTableElement, form: HTMLElement}} els
    * @param {(key: string, text: string, source: HTMLElement) => void} onChange
+   * @param {object[]} params  the core's parameter table (a config's JSON leaves the ramp's
+   *   keys out at their defaults; the boxes then show the table's defaults)
    */
-  constructor(els, onChange) {
+  constructor(els, onChange, params) {
     this.els = els;
+    this.defaults = Object.fromEntries(params.map((p) => [p.name, p.default]));
     this.boxes = KEYS.map((k) => [k, els.form.querySelector(`#${k}`)]);
     for (const [key, box] of this.boxes) {
       box.addEventListener("change", () => onChange(key, box.value.trim(), box));
@@ -34,7 +37,7 @@ export class RangePanel {
 
   /** Shows the config's ramp in the boxes. */
   set(config) {
-    for (const [key, box] of this.boxes) box.value = String(config[key]);
+    for (const [key, box] of this.boxes) box.value = String(config[key] ?? this.defaults[key]);
   }
 
   /** Shows `rangeSummary`'s answer. */

@@ -139,10 +139,15 @@ pub struct Config {
     pub grid_b: Vec<usize>,
     /// Landscape: learning rates (columns of the grid).
     pub grid_lr: Vec<f64>,
-    /// Range test: the rate of the first step and of the last.
+    /// Range test: the rate of the first step and of the last. Like the steps, left out
+    /// of the JSON at its default, so an experiment's JSON from before range mode (the
+    /// pinned golden runs) reads as it always has.
+    #[serde(skip_serializing_if = "is_default_range_lo")]
     pub range_lo: f64,
+    #[serde(skip_serializing_if = "is_default_range_hi")]
     pub range_hi: f64,
     /// Range test: optimizer steps per run (the same for every batch size).
+    #[serde(skip_serializing_if = "is_default_range_steps")]
     pub range_steps: u32,
     /// Test accuracy (%) for "steps to reach target".
     pub target: f64,
@@ -188,6 +193,18 @@ impl Default for Config {
 
 fn is_subset(data: &str) -> bool {
     data == crate::data::SUBSET
+}
+
+fn is_default_range_lo(v: &f64) -> bool {
+    *v == Config::default().range_lo
+}
+
+fn is_default_range_hi(v: &f64) -> bool {
+    *v == Config::default().range_hi
+}
+
+fn is_default_range_steps(v: &u32) -> bool {
+    *v == Config::default().range_steps
 }
 
 /// Adam's constants (β1, β2, ε), fixed to the usual defaults.

@@ -715,6 +715,7 @@ test("a range test per batch size draws its losses and the relation and states Î
   assert.ok(!(await page.isVisible("#chart")), "the learning curves show in range mode");
   assert.ok(!(await page.isVisible("#grid_lr")), "the landscape's rates show in range mode");
   assert.equal(await page.inputValue("#range_steps"), "100");
+  assert.equal(await page.inputValue("#range_lo"), "0.0001", "a default the config's JSON leaves out");
   await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
   const done = await page.evaluate(() => window.__done[0].runs);
   assert.deepEqual(
