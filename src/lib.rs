@@ -14,6 +14,7 @@ pub mod data;
 pub mod files;
 pub mod kernels;
 pub mod landscape;
+pub mod lr_range;
 pub mod metrics;
 pub mod model;
 pub mod nn;

@@ -9,10 +9,12 @@
 //!   (inner; one share, `grow=0`, unless batch growth is compared with rate decay, each
 //!   run's config then holding its own share); landscape mode
 //!   each batch size (outer) × each learning rate × each repeat, as plain runs with
-//!   B0 = the batch, η0 = the rate, k = 1, no scaling and no warmup.
-//! - **Group**: the curve (one per k and share) or grid cell a run belongs to; its
-//!   repeats share it. Groups count from 0 in the order above, so group = index of the k
-//!   · shares + index of the share, or row · columns + column of the cell.
+//!   B0 = the batch, η0 = the rate, k = 1, no scaling and no warmup; range mode each
+//!   batch size × each repeat, likewise plain runs (η0 = `range_lo`, the ramp's start).
+//! - **Group**: the curve (one per k and share), grid cell or range batch a run belongs
+//!   to; its repeats share it. Groups count from 0 in the order above, so group = index of
+//!   the k · shares + index of the share, row · columns + column of the cell, or the
+//!   batch's index.
 //! - **Seeds**: repeat r trains (init, dropout, noise probes) with seed + r, and
 //!   shuffles with seed + r (`order=vary`) or the base seed (`order=same`).
 //! - **Data sizes**: from the dataset's shape (`data::DataShape`): of one file of N
@@ -36,7 +38,8 @@ pub struct RunSpec {
     pub config: Config,
     pub k: u32,
     pub repeat: u32,
-    /// (batch-size row, learning-rate column) in landscape mode.
+    /// (batch-size row, learning-rate column) in landscape mode; (batch-size row, 0) in
+    /// range mode.
     pub cell: Option<(usize, usize)>,
     /// The curve or grid cell this run belongs to (0..[`Config::group_count`]).
     #[serde(default)]
@@ -104,6 +107,19 @@ impl Config {
                     }
                 }
             }
+            Mode::Range => {
+                for (i, &b) in self.grid_b.iter().enumerate() {
+                    let config = Config {
+                        b0: b,
+                        lr0: self.range_lo,
+                        k: vec![1],
+                        rule: Rule::None,
+                        warmup: 0,
+                        ..self.clone()
+                    };
+                    push(config, 1, Some((i, 0)), i);
+                }
+            }
         }
         out
     }
@@ -113,6 +129,7 @@ impl Config {
         match self.mode {
             Mode::Curves => self.k.len() * self.grow.len().max(1),
             Mode::Landscape => self.grid_b.len() * self.grid_lr.len(),
+            Mode::Range => self.grid_b.len(),
         }
     }
 
@@ -127,9 +144,9 @@ impl Config {
     }
 }
 
-/// The legend name of a run's curve or cell: `k = 4`, or `batch 32, η = 0.01`; with
-/// batch growth `k = 4, batch ×5` (share 1), `k = 4, rate ÷5` (share 0) or
-/// `k = 4, batch ×2.24, rate ÷2.24` (a split), the factor per milestone.
+/// The legend name of a run's curve or cell: `k = 4`, `batch 32, η = 0.01`, or (range
+/// test) `batch 32`; with batch growth `k = 4, batch ×5` (share 1), `k = 4, rate ÷5`
+/// (share 0) or `k = 4, batch ×2.24, rate ÷2.24` (a split), the factor per milestone.
 pub fn group_label(spec: &RunSpec) -> String {
     let c = &spec.config;
     match spec.cell {
@@ -150,6 +167,7 @@ pub fn group_label(spec: &RunSpec) -> String {
             format!("k = {}, {part}", spec.k)
         }
         None => format!("k = {}", spec.k),
+        Some(_) if spec.config.mode == Mode::Range => format!("batch {}", spec.config.b0),
         Some(_) => format!("batch {}, η = {}", spec.config.b0, fmt_f64(spec.config.lr0)),
     }
 }

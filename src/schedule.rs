@@ -35,8 +35,11 @@
 //! then differ between epochs: the schedule is a list of [`Phase`]s (one per
 //! milestone passed), each with its batch, steps per epoch, first step and rate
 //! factor. Pure arithmetic: no state, no clock.
+//!
+//! **Range test** (`mode=range`): the rate instead rises exponentially per step from
+//! `range_lo` to `range_hi` over `range_steps` steps ([`Ramp`]), whatever the epochs.
 
-use crate::config::{Config, Decay, Opt, Rule, ADAGRAD_EPS, ADAM_BETA1, ADAM_BETA2, ADAM_EPS};
+use crate::config::{Config, Decay, Mode, Opt, Rule, ADAGRAD_EPS, ADAM_BETA1, ADAM_BETA2, ADAM_EPS};
 
 /// How a run of the experiment trains: everything derived from (config, k, N).
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +86,11 @@ impl RunPlan {
                 epochs: cfg.epochs,
                 decay: cfg.decay,
                 phases,
+                ramp: (cfg.mode == Mode::Range).then_some(Ramp {
+                    lo: cfg.range_lo,
+                    hi: cfg.range_hi,
+                    steps: cfg.range_steps as u64,
+                }),
             },
         }
     }
@@ -252,10 +260,31 @@ pub struct Schedule {
     pub decay: Decay,
     /// At least one; the first starts at epoch 0 (see [`Phase`]).
     pub phases: Vec<Phase>,
+    /// The range test's exponential ramp, replacing everything above when set.
+    pub ramp: Option<Ramp>,
+}
+
+/// The range test's rate: lo·(hi/lo)^(t/(steps − 1)) at step t, so step 0 uses `lo` and
+/// the last step `hi`, equally spaced in log η.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    pub lo: f64,
+    pub hi: f64,
+    pub steps: u64,
+}
+
+impl Ramp {
+    pub fn lr_at(&self, step: u64) -> f64 {
+        let t = step.min(self.steps.saturating_sub(1)) as f64 / (self.steps.max(2) - 1) as f64;
+        self.lo * libm::pow(self.hi / self.lo, t)
+    }
 }
 
 impl Schedule {
     pub fn total_steps(&self) -> u64 {
+        if let Some(r) = self.ramp {
+            return r.steps;
+        }
         let last = self.phases.last().expect("at least the first phase");
         last.first_step + self.epochs.saturating_sub(last.epoch) as u64 * last.steps_per_epoch
     }
@@ -277,6 +306,9 @@ impl Schedule {
 
     /// The rate used by optimizer step `step` (0-based).
     pub fn lr_at(&self, step: u64) -> f64 {
+        if let Some(r) = self.ramp {
+            return r.lr_at(step);
+        }
         if step < self.warmup_steps {
             // Step 0 uses η0 exactly; the last warmup step is one increment below η.
             let t = step as f64 / self.warmup_steps as f64;
@@ -364,5 +396,30 @@ mod tests {
         assert_eq!(s.lr_at(20), 1.0);
         assert!((s.lr_at(30) - 0.5).abs() < 1e-12);
         assert!(s.lr_at(39) < 0.01 && s.lr_at(39) > 0.0);
+    }
+
+    #[test]
+    fn range_ramp_is_exponential_per_step() {
+        let p = RunPlan::new(
+            &cfg("mode=range&range_lo=0.001&range_hi=10&range_steps=21"),
+            1,
+            100,
+        );
+        let s = &p.schedule;
+        assert_eq!(s.total_steps(), 21);
+        for (t, want) in [
+            (0, 0.001),
+            (5, 0.01),
+            (10, 0.1),
+            (15, 1.0),
+            (20, 10.0),
+            (99, 10.0),
+        ] {
+            assert!(
+                (s.lr_at(t) / want - 1.0).abs() < 1e-12,
+                "step {t}: {}",
+                s.lr_at(t)
+            );
+        }
     }
 }

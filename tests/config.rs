@@ -41,7 +41,8 @@ fn all_changed() -> Config {
             .into_iter()
             .find(|v| {
                 let mut t = c.clone();
-                t.set(p.name, v).is_ok() && p.get(&t) != p.default_value()
+                // Valid with the parameters set so far (range_lo stays below range_hi).
+                t.set(p.name, v).is_ok() && p.get(&t) != p.default_value() && t.validate().is_ok()
             })
             .unwrap_or_else(|| panic!("no non-default value for {}", p.name));
         c.set(p.name, &v).unwrap();

@@ -193,6 +193,7 @@ fn runs_expected(cfg: &Config) -> usize {
     match cfg.mode {
         Mode::Curves => cfg.k.len() * r,
         Mode::Landscape => cfg.grid_b.len() * cfg.grid_lr.len() * r,
+        Mode::Range => cfg.grid_b.len() * r,
     }
 }
 

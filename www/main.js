@@ -35,6 +35,7 @@ import { ChartView, throttledFrame } from "./chart.js";
 import { LiveView } from "./live.js";
 import { Controls } from "./controls.js";
 import { LandscapePanel } from "./landscape.js";
+import { RangePanel } from "./range.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
 import { buildRunsTable, wireRuns } from "./runlist.js";
 import { showStatus, maybeAutorun, watchVisibility } from "./status.js";
@@ -83,13 +84,15 @@ function applyConfig(config, { kText, lrText } = {}) {
   ui.table.build(experiment.runs, runColor, config);
   ui.table.update(config.epochs); // at once: the new plans show before the next frame
   $("runs-caption").textContent =
-    config.mode === "landscape"
-      ? "One run per cell of the grid (and per seed), with its batch size and learning rate"
-      : "One run per multiplier k (and per seed), with its effective batch size and learning rate";
+    {
+      landscape: "One run per cell of the grid (and per seed), with its batch size and learning rate",
+      range: "One range test per batch size (and per seed), its rate rising from the first to the last",
+    }[config.mode] ?? "One run per multiplier k (and per seed), with its effective batch size and learning rate";
   $("runs-section").classList.toggle("tall", n > 12);
   if (app.selected >= n) app.selected = 0;
   ui.table.select(app.selected);
   ui.controls.set(config, controlExtras(kText ?? kTextOf(config), lrText));
+  ui.range.set(config);
   showPreset();
   showCaptions();
   clearLive(app);
@@ -183,6 +186,8 @@ function invalidateCharts(now = false) {
   const { ui } = app;
   if (app.config.mode === "landscape") {
     ui.landscapeChart.invalidate(now);
+  } else if (app.config.mode === "range") {
+    ui.rangeChart.invalidate(now);
   } else {
     ui.chart.invalidate(now);
     ui.noiseChart.invalidate(now);
@@ -227,6 +232,7 @@ function renderNow() {
   timed("critical", () => ui.controls.setCritical(criticalBatch(app.history)));
   if (app.config.mode === "landscape") timed("landscape", updateLandscape);
   lookAfterRender(app);
+  if (app.config.mode === "range") timed("range", () => ui.range.update(JSON.parse(app.history.rangeSummary())));
 }
 
 // ---------- data ----------
@@ -283,7 +289,7 @@ function wire() {
   $("copy-link").addEventListener("click", () => copyLink(app));
   $("export-csv").addEventListener("click", () => exportCsv(app, () => app.history.csv() || null));
   $("export-png").addEventListener("click", () =>
-    exportPng(app, app.config.mode === "landscape" ? ui.landscapeChart : ui.chart),
+    exportPng(app, { landscape: ui.landscapeChart, range: ui.rangeChart }[app.config.mode] ?? ui.chart),
   );
 }
 
@@ -314,9 +320,19 @@ function buildViews() {
     progressText: $("grid-progress-text"),
     table: $("grid-table"),
   });
+  ui.rangeChart = new ChartView(
+    $("range"),
+    (canvas, dpr) => timed("range-chart", () => app.history.drawRange(canvas, JSON.stringify({ dpr, theme: themeNow(app) }))),
+    { layout: (w) => wasm.landscapeLayout(w) },
+  );
+  ui.range = new RangePanel(
+    { summary: $("range-summary"), table: $("range-table"), form: $("controls") },
+    (key, text, source) => onControlChange(key, text, source),
+    app.params,
+  );
   ui.chart.fitHeight = app.view.embed;
   ui.landscapeChart.fitHeight = app.view.embed;
-  for (const view of [ui.chart, ui.noiseChart, ui.landscapeChart]) {
+  for (const view of [ui.chart, ui.noiseChart, ui.landscapeChart, ui.rangeChart]) {
     view.onError = (err) =>
       ui.notices.add(`The chart could not be drawn (${err.message}).`, {
         kind: "error",

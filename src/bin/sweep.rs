@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use lr_batch_playground::config::{Config, PARAMS};
-use lr_batch_playground::metrics::RunResult;
+use lr_batch_playground::config::{Config, Mode, PARAMS};
+use lr_batch_playground::metrics::{RunResult, Status};
 use lr_batch_playground::runs::group_label;
 use lr_batch_playground::schedule::RunPlan;
 use lr_batch_playground::shard::Shard;
@@ -52,6 +52,7 @@ fn cli() -> Command {
              sweep --opt adam --lr0 0.001 --k 1,4         Adam\n  \
              sweep --data ~/mnist --train 48000           the official MNIST files\n  \
              sweep --k 1-7 --shard 2/3 --out out/s2       one third of the runs (CSV only)\n  \
+             sweep --mode range --grid_b 8,32,128 --repeats 3   learning-rate range test: α of η ∝ B^α\n  \
              sweep merge out/s1.csv out/s2.csv out/s3.csv --out out/sweep",
         );
     // `data` is the one parameter set from the files rather than typed: its flag is
@@ -288,7 +289,9 @@ fn run(cfg: &Config, m: &ArgMatches) -> Result<(), String> {
                     let done = epochs_done.fetch_add(1, Ordering::SeqCst) + 1;
                     for mut r in t.history()[records.len()..].iter().cloned() {
                         r.wall_ms = wall_ms;
-                        if !quiet {
+                        // A range test records every step: its progress shows at the end.
+                        let range = cfg.mode == Mode::Range && r.status == Status::Running;
+                        if !quiet && !range {
                             eprintln!(
                                 "[{done:>4}/{total_epochs}] {:<28} epoch {:>6.2}  train loss {:.4}  test loss {:.4}  test acc {:5.2}%  B_simple {:>6.0}  {}({:.0}s)",
                                 label(t.plan(), spec.repeat, cfg.repeats),

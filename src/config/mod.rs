@@ -35,7 +35,7 @@ pub use lists::{
     fmt_f64, format_float_list, format_int_list, log_space, parse_float_list, parse_int_list,
 };
 pub use params::{
-    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RUNS, MAX_SAMPLES, MAX_WORKERS, PARAMS,
+    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RANGE_STEPS, MAX_RUNS, MAX_SAMPLES, MAX_WORKERS, PARAMS,
 };
 pub use query::{query_pairs, QueryParse, MAX_QUERY_ERRORS};
 pub use range::{Range, Value};
@@ -102,6 +102,9 @@ pub enum Mode {
     Curves,
     /// A grid of batch sizes × learning rates, each trained for `epochs`.
     Landscape,
+    /// A learning-rate range test per batch size: the rate rises exponentially from
+    /// `range_lo` to `range_hi` over `range_steps` steps (`lr_range.rs` reads it).
+    Range,
 }
 
 /// One experiment. `k` holds one multiplier per run.
@@ -153,6 +156,16 @@ pub struct Config {
     pub grid_b: Vec<usize>,
     /// Landscape: learning rates (columns of the grid).
     pub grid_lr: Vec<f64>,
+    /// Range test: the rate of the first step and of the last. Like the steps, left out
+    /// of the JSON at its default, so an experiment's JSON from before range mode (the
+    /// pinned golden runs) reads as it always has.
+    #[serde(skip_serializing_if = "is_default_range_lo")]
+    pub range_lo: f64,
+    #[serde(skip_serializing_if = "is_default_range_hi")]
+    pub range_hi: f64,
+    /// Range test: optimizer steps per run (the same for every batch size).
+    #[serde(skip_serializing_if = "is_default_range_steps")]
+    pub range_steps: u32,
     /// Test accuracy (%) for "steps to reach target".
     pub target: f64,
     /// Mini-batch loss above which a run stops as diverged; 0 = only a non-finite loss.
@@ -193,6 +206,9 @@ impl Default for Config {
             mode: Mode::Curves,
             grid_b: vec![8, 32, 128, 512, 2048, 8000],
             grid_lr: log_space(0.001, 10.0, 6),
+            range_lo: 1e-4,
+            range_hi: 10.0,
+            range_steps: 300,
             target: 90.0,
             diverge: 0.0,
             evals: 1,
@@ -218,6 +234,18 @@ fn is_default_factor(f: &f64) -> bool {
 
 fn is_default_grow(g: &[f64]) -> bool {
     g == [0.0]
+}
+
+fn is_default_range_lo(v: &f64) -> bool {
+    *v == Config::default().range_lo
+}
+
+fn is_default_range_hi(v: &f64) -> bool {
+    *v == Config::default().range_hi
+}
+
+fn is_default_range_steps(v: &u32) -> bool {
+    *v == Config::default().range_steps
 }
 
 /// Adam's constants (β1, β2, ε), fixed to the usual defaults.

@@ -128,6 +128,8 @@ pub const MAX_SAMPLES: u64 = 60_000;
 pub const MAX_EPOCHS: u64 = 200;
 /// Most workers sharing one run's steps.
 pub const MAX_WORKERS: u64 = 8;
+/// Most optimizer steps of a range-test run (one record each).
+pub const MAX_RANGE_STEPS: u64 = 5000;
 
 const LR: Range = Range::Float {
     lo: 0.0,
@@ -457,13 +459,13 @@ pub const PARAMS: &[Param] = &[
     row!(
         "mode",
         "mode",
-        "curves (one run per k) or landscape (a grid of batch sizes × learning rates)",
-        choice!(mode, &["curves", "landscape"])
+        "curves (one run per k), landscape (a grid of batch sizes × learning rates) or range (a learning-rate range test per batch size)",
+        choice!(mode, &["curves", "landscape", "range"])
     ),
     row!(
         "grid_b",
         "grid_b",
-        "landscape: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
+        "landscape and range: batch sizes, e.g. `8,32,128,512` or `8-256*2`",
         (
             Range::List {
                 item: &BATCH,
@@ -494,6 +496,53 @@ pub const PARAMS: &[Param] = &[
                 Ok(())
             }) as fn(&mut Config, &str, &Range) -> Result<(), String>,
             (|c| Value::Floats(c.grid_lr.clone())) as fn(&Config) -> Value,
+        )
+    ),
+    // The cross check sits on range_hi, whose default is the largest rate any range_lo
+    // (open at 10) lies below: resetting it always repairs a link (`query.rs`).
+    row!(
+        "range_lo",
+        "range_lo",
+        "range test: learning rate of the first step (the rate then rises exponentially)",
+        number!(
+            range_lo,
+            Range::Float {
+                lo: 0.0,
+                hi: 10.0,
+                lo_open: true,
+                hi_open: true
+            },
+            float
+        )
+    ),
+    row!(
+        "range_hi",
+        "range_hi",
+        "range test: learning rate of the last step",
+        number!(range_hi, LR, float),
+        None,
+        Some("above range_lo"),
+        Some(|c: &Config| if c.range_hi > c.range_lo {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is not above range_lo {}",
+                fmt_f64(c.range_hi),
+                fmt_f64(c.range_lo)
+            ))
+        })
+    ),
+    row!(
+        "range_steps",
+        "range_steps",
+        "range test: optimizer steps per run, the same for every batch (a budget in steps, not samples, so every batch size sees the same rates at the same resolution)",
+        number!(
+            range_steps,
+            Range::Int {
+                lo: 20,
+                hi: MAX_RANGE_STEPS
+            },
+            int
         )
     ),
     row!(

@@ -4,6 +4,8 @@
 //! - `curves.rs`: the learning curves, one panel per metric ([`draw_curves`]);
 //! - `landscape.rs`: the batch × learning-rate heatmap beside the steps to the target
 //!   accuracy ([`draw_landscape`]);
+//! - `range.rs`: the range test's smoothed losses beside the learning rate against the
+//!   batch size ([`draw_range`]);
 //! - `legend.rs`: the title-and-legend rows above the landscape's panels;
 //! - `style.rs`: the palette, the landscape's colours, number formats and [`Scale`].
 //!
@@ -22,6 +24,7 @@
 mod curves;
 mod landscape;
 mod legend;
+mod range;
 mod style;
 #[cfg(test)]
 mod tests;
@@ -32,9 +35,11 @@ use serde::Serialize;
 
 pub use curves::draw_curves;
 pub use landscape::{draw_landscape, HeatValue};
+pub use range::{alpha_text, draw_range};
 pub use style::{palette, Scale, Theme};
 
 use crate::landscape::Landscape;
+use crate::lr_range::Relation;
 use crate::metrics::EpochRecord;
 
 /// What the x axis counts.
@@ -390,6 +395,16 @@ pub fn landscape_svg_string(
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         draw_landscape(&root, land, value, Scale::default())?;
+    }
+    Ok(out)
+}
+
+/// The range test's view as an SVG string (CLI and tests).
+pub fn range_svg_string(rel: &Relation, size: (u32, u32)) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_range(&root, rel, Scale::default())?;
     }
     Ok(out)
 }

@@ -53,6 +53,9 @@
 //! level ends `collapsed` instead of `done` (`summary::collapsed` is the rule). It is
 //! never stopped for it.
 //!
+//! Range test: with the schedule's ramp (`mode=range`) every step is a record (its rate
+//! and loss, no evaluation) and the run ends with the ramp, not with the epochs.
+//!
 //! Layout: this file steps and records; `eval.rs` evaluates the test split, answers
 //! questions about the evaluated weights and probes the gradient noise.
 
@@ -430,6 +433,10 @@ impl Trainer {
                 self.timings.probes += 1;
             }
         }
+        if self.plan.schedule.ramp.is_some() {
+            self.ramp_record(lr, n);
+            return Some(loss);
+        }
         if self.pos == n {
             self.pos = 0;
             self.epoch += 1;
@@ -446,6 +453,37 @@ impl Trainer {
             self.record(lr, self.epoch + 1, batch);
         }
         Some(loss)
+    }
+
+    /// Range test (`mode=range`): every step is recorded with its rate and loss and no
+    /// evaluation (test fields NaN), and the run ends after the ramp's last step, however
+    /// many epochs that is (`lr_range.rs` analyses the records).
+    fn ramp_record(&mut self, lr: f64, n: usize) {
+        if self.pos == n {
+            self.pos = 0;
+            self.epoch += 1;
+        }
+        if self.step >= self.plan.total_steps() {
+            self.status = Status::Done;
+        }
+        self.history.push(EpochRecord {
+            epoch: self.epoch + 1,
+            step: self.step,
+            samples: self.samples,
+            lr,
+            batch: self.plan.batch,
+            train_loss: self.epoch_loss_sum / self.epoch_batches.max(1) as f64,
+            test_loss: f64::NAN,
+            test_acc: f64::NAN,
+            noise_scale: f64::NAN,
+            noise_spread: f64::NAN,
+            peak_loss: self.peak_loss,
+            epochs_done: self.samples as f64 / self.order.len() as f64,
+            wall_ms: 0.0,
+            status: self.status,
+        });
+        self.epoch_loss_sum = 0.0;
+        self.epoch_batches = 0;
     }
 
     /// Evaluates the test split and records it as an evaluation in `epoch` (see

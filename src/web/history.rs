@@ -288,6 +288,11 @@ impl History {
         Landscape::new(&self.config, &self.runs)
     }
 
+    /// The range test of the stored runs (`range.rs` draws and summarises it).
+    pub(super) fn relation(&self) -> crate::lr_range::Relation {
+        crate::lr_range::Relation::new(&self.config, &self.runs)
+    }
+
     /// One curve per group with records: the repeat with the most epochs leads (ties: the
     /// lower repeat), the others are its band; the label says how many diverged or
     /// collapsed (by the page's status, or else the records').

@@ -25,6 +25,7 @@
 //!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
 //!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
 //!     criticalBatch() latest()
+//!     drawRange(canvas, optionsJson) rangeSummary()                      range.rs
 //! ```
 //!
 //! The page keeps its records in a `History` and draws, summarises and exports through
@@ -49,6 +50,7 @@ mod chart;
 mod datasets;
 mod history;
 mod landscape;
+mod range;
 mod records;
 mod trainer;
 

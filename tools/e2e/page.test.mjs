@@ -30,7 +30,7 @@ const OUT = path.join(ROOT, "out");
 
 const CSV_COLUMNS =
   "run,k,repeat,batch,b0,lr0,rule,warmup,decay,milestones,factor,grow,optimizer,momentum,epochs,train,data,dropout,seed,init,norm," +
-  "repeats,order,mode,grid_b,grid_lr,target,diverge,evals,workers," +
+  "repeats,order,mode,grid_b,grid_lr,range_lo,range_hi,range_steps,target,diverge,evals,workers," +
   "epoch,epochs_done,step,samples,lr,train_loss,test_loss,test_acc,noise_scale,noise_spread,peak_loss,wall_ms,status,shard,experiment";
 
 let origin; // the served copy of dist/ plus the embed host page (set before the tests)
@@ -704,6 +704,49 @@ test("a landscape grid trains every cell, marks the diverged one and draws it", 
     () => /mode=landscape/.test(window.location.search) && /epochs=1(&|$)/.test(window.location.search),
   );
   assert.equal(await page.inputValue("#grid-epochs"), "1");
+  await page.close();
+});
+
+test("a range test per batch size draws its losses and the relation and states α", { timeout: 120_000 }, async () => {
+  const page = await open(await newPage(), "?mode=range&grid_b=8,32&range_steps=100&train=500&autorun=1");
+  assert.equal(await page.getAttribute("body", "data-mode"), "range");
+  assert.ok(await page.isVisible("#range"));
+  assert.ok(await page.isVisible("#range_steps"), "the ramp's settings show in range mode");
+  assert.ok(!(await page.isVisible("#chart")), "the learning curves show in range mode");
+  assert.ok(!(await page.isVisible("#grid_lr")), "the landscape's rates show in range mode");
+  assert.equal(await page.inputValue("#range_steps"), "100");
+  assert.equal(await page.inputValue("#range_lo"), "0.0001", "a default the config's JSON leaves out");
+  await page.waitForFunction(() => window.__done.length > 0, null, { timeout: 90_000 });
+  const done = await page.evaluate(() => window.__done[0].runs);
+  assert.deepEqual(
+    done.map((x) => x.batch),
+    [8, 32],
+  );
+  // Both rates found for both batches, so α is fitted (one seed: no ± yet).
+  await page.waitForFunction(() =>
+    /stable rate ∝ B\^α: α = -?\d/.test(document.getElementById("range-summary").textContent),
+  );
+  assert.match(await page.textContent("#range-summary"), /\(1 seed\)/);
+  const table = await page.$$eval("#range-table tbody tr", (trs) =>
+    trs.map((tr) => [...tr.children].map((c) => c.textContent)),
+  );
+  assert.deepEqual(
+    table.map((r) => r[0]),
+    ["8", "32"],
+  );
+  for (const r of table) assert.ok(Number(r[3]) > 0.01 && Number(r[3]) < 10, `largest stable rate ${r[3]}`);
+  // The picture: batch 32's loss curve (the palette's orange: far more than its legend
+  // key) and the α = 1 line. A throttled redraw may come late: read for up to 10 s.
+  let ink = await chartInk(page, [230, 159, 0], "range");
+  for (let waited = 0; ink.colour <= 300 && waited < 10_000; waited += 250) {
+    await page.waitForTimeout(250);
+    ink = await chartInk(page, [230, 159, 0], "range");
+  }
+  assert.ok(ink.colour > 300, `batch 32's loss curve is not drawn (${ink.colour})`);
+  assert.ok((await chartInk(page, [213, 94, 0], "range")).colour > 100, "no α = 1 line drawn");
+  const png = await page.screenshot({ fullPage: false, caret: "initial" });
+  await writeFile(path.join(OUT, "screenshot-range.png"), png);
+  await assertNotBlank(png, "range view");
   await page.close();
 });
 

@@ -1,7 +1,8 @@
 //! What `sweep` and `sweep merge` leave behind: the CSV (`metrics::write_csv_of`, naming
 //! the experiment and the shard), the SVG (`plot`, one curve per group of `Config::runs`,
 //! its repeats as a band; or the landscape), and the closing table with the critical
-//! batch size (`summary::critical_batch`, the function the page's `criticalBatch` calls).
+//! batch size (`summary::critical_batch`, the function the page's `criticalBatch` calls);
+//! in range mode the range test's rates per batch, α and the bend (`lr_range::Relation`).
 //! A run and a merge of its shards go through the same functions here.
 
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::ArgMatches;
 use lr_batch_playground::config::{Config, Mode};
 use lr_batch_playground::landscape::Landscape;
+use lr_batch_playground::lr_range::{Relation, BLOWUP_FACTOR, EMA_BETA};
 use lr_batch_playground::metrics::{write_csv_of, RunResult};
 use lr_batch_playground::plot::{self, Curve, HeatValue, Metric, PlotOptions, XAxis};
 use lr_batch_playground::schedule::RunPlan;
@@ -46,8 +48,12 @@ pub fn finish(
     start: std::time::Instant,
 ) -> Result<(), String> {
     let (csv_path, svg_path) = write_files(cfg, m, runs, n_train, prefix)?;
-    print_table(runs);
-    print_summary(runs);
+    if cfg.mode == Mode::Range {
+        print_range(&Relation::new(cfg, runs));
+    } else {
+        print_table(runs);
+        print_summary(runs);
+    }
     println!(
         "wrote {} and {} in {:.1}s",
         csv_path.display(),
@@ -114,6 +120,7 @@ fn write_files(
             let land = Landscape::new(cfg, runs);
             plot::landscape_svg_string(&land, HeatValue::Accuracy, (1200, 520))?
         }
+        Mode::Range => plot::range_svg_string(&Relation::new(cfg, runs), (1200, 560))?,
     };
     let svg_path = prefix.with_extension("svg");
     std::fs::write(&svg_path, svg).map_err(|e| format!("{}: {e}", svg_path.display()))?;
@@ -190,5 +197,66 @@ fn print_summary(runs: &[RunResult]) {
         None => println!(
             "critical batch size: not measured (no healthy run has a gradient noise scale)"
         ),
+    }
+}
+
+/// A rate or "—".
+fn rate(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.4}"))
+}
+
+/// The range test: per batch and seed the rate of fastest descent and the largest stable
+/// rate, then α of each against the batch size, and the bend.
+fn print_range(rel: &Relation) {
+    println!(
+        "{:>6} {:>6} {:>16} {:>14} {:>10}",
+        "batch", "repeat", "fastest descent", "largest stable", "min loss"
+    );
+    for b in &rel.batches {
+        for (repeat, _, r) in &b.runs {
+            let stable = match r.stable {
+                None => format!("> {}", short(rel.range.1)),
+                Some(_) => rate(r.stable),
+            };
+            println!(
+                "{:>6} {:>6} {:>16} {:>14} {:>10.4}",
+                b.batch,
+                repeat,
+                rate(r.best),
+                stable,
+                r.min_loss
+            );
+        }
+        if b.runs.len() > 1 {
+            println!(
+                "{:>6} {:>6} {:>16} {:>14}",
+                b.batch,
+                "mean",
+                rate(b.best()),
+                rate(b.stable())
+            );
+        }
+    }
+    println!(
+        "largest stable rate: first step where the smoothed loss (bias-corrected EMA, β = \
+         {EMA_BETA}) exceeds {BLOWUP_FACTOR} × its running minimum, or the loss is non-finite; \
+         rates are read {:.0} steps (the EMA's mean age) earlier; means over seeds are geometric",
+        EMA_BETA / (1.0 - EMA_BETA)
+    );
+    println!(
+        "α of the largest stable rate ∝ B^α: {} (log–log fit per seed, mean ± standard error)",
+        plot::alpha_text(rel.stable_alpha.as_ref())
+    );
+    println!(
+        "α of the rate of fastest descent ∝ B^α: {}",
+        plot::alpha_text(rel.best_alpha.as_ref())
+    );
+    match &rel.bend {
+        Some(k) => println!(
+            "bend of the largest stable rate at batch ≈ {:.0}: slope {:.2} below, {:.2} above \
+             (knot of the best two-piece log–log line)",
+            k.batch, k.below, k.above
+        ),
+        None => println!("bend: not measured (fewer than 4 batch sizes with a stable rate)"),
     }
 }
