@@ -14,6 +14,9 @@
 //!   embed=1        compact layout for an iframe
 //!   autorun=1      start training as soon as the page is ready
 //!
+//! Written links end with the core's schema version, `v=2` (`queryVersion`); the core
+//! reads it, and a link without it (written before it existed) opens the same experiment.
+//!
 //! Page default: a link without `k` and without `preset` is the article's
 //! experiment (k = 1-7), so the bare URL opens ready to run. Written links
 //! therefore always carry `k`, so that reading them back gives the same runs.
@@ -133,6 +136,7 @@ export function writeQuery(wasm, presets, config, view) {
   if (view.heat && view.heat !== "accuracy") parts.push(`heat=${view.heat}`);
   if (view.embed) parts.push("embed=1");
   if (view.autorun) parts.push("autorun=1");
+  parts.push(`v=${wasm.queryVersion()}`);
   return parts.filter(Boolean).join("&");
 }
 
