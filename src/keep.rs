@@ -77,8 +77,10 @@ pub fn experiment_of(runs: &[RunResult]) -> Result<Config, String> {
     Ok(cfg)
 }
 
-/// The key a run's curve is grouped by: its k, or its cell's (batch, rate).
-fn group_key(r: &RunResult) -> (u32, usize, u64) {
+/// The key a run's curve is grouped by: its k, or its cell's (batch, rate bits).
+type GroupKey = (u32, usize, u64);
+
+fn group_key(r: &RunResult) -> GroupKey {
     match r.config.mode {
         Mode::Curves => (r.k(), 0, 0),
         Mode::Landscape => (1, r.config.b0, r.config.lr0.to_bits()),
@@ -88,7 +90,7 @@ fn group_key(r: &RunResult) -> (u32, usize, u64) {
 /// The curves of a kept experiment's runs, named `{name} · {k = 4 | batch 32, η = 0.01}`,
 /// and how many there are (the palette's size): see the module docs.
 pub fn pinned_curves<'a>(name: &str, runs: &'a [RunResult]) -> (Vec<Curve<'a>>, usize) {
-    let mut groups: Vec<((u32, usize, u64), Vec<&'a RunResult>)> = Vec::new();
+    let mut groups: Vec<(GroupKey, Vec<&'a RunResult>)> = Vec::new();
     for r in runs.iter().filter(|r| !r.records.is_empty()) {
         let key = group_key(r);
         match groups.iter_mut().find(|g| g.0 == key) {

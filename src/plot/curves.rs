@@ -356,7 +356,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     let named = |o: &Overlay| o.style == OverlayStyle::Pinned || opts.metrics.contains(&Metric::Lr);
-    if legend && !(curves.is_empty() && !overlays.iter().any(named)) {
+    if legend && (!curves.is_empty() || overlays.iter().any(named)) {
         chart
             .configure_series_labels()
             .position(if metric == Metric::TestAcc {
@@ -406,7 +406,7 @@ where
     match o.style {
         OverlayStyle::Pinned => {
             let style = col.mix(0.8).stroke_width(scale.line(1.5));
-            let (dash, gap) = (scale.line(6.0) as u32, scale.line(4.0) as u32);
+            let (dash, gap) = (scale.line(6.0), scale.line(4.0));
             let series = chart.draw_series(DashedLineSeries::new(pts, dash, gap, style))?;
             if named {
                 let key = col.mix(0.8).stroke_width(key_line);
