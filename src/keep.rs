@@ -270,12 +270,17 @@ mod tests {
             (2, 2.0, 1600)
         );
         assert!(plan.iter().all(|r| r.test_acc.is_nan() && r.batch == 32));
-        // A long run is sampled, its warmup end kept.
-        let long = Config::from_query("k=1&warmup=3&epochs=10").unwrap();
-        let plan = planned_lr(&long, 1, 8000);
-        assert!(plan.len() <= PLAN_POINTS as usize + 2);
-        assert!(plan.iter().any(|r| r.step == 3000));
-        assert_eq!(plan.last().unwrap().step, 10_000);
+        // A long run is sampled, its warmup end kept although it is not on the sampling
+        // grid (batch 24: 334 steps an epoch, 2338 in all, points every 11.69 steps).
+        let long = Config::from_query("k=3&warmup=1&epochs=7").unwrap();
+        let plan = planned_lr(&long.with_k(3), 3, 8000);
+        assert_eq!(plan.len(), PLAN_POINTS as usize + 2);
+        let end = plan
+            .iter()
+            .position(|r| r.step == 334)
+            .expect("the warmup's end");
+        assert!(plan[end - 1].lr < plan[end].lr && plan[end].lr == plan[end + 1].lr);
+        assert_eq!(plan.last().unwrap().step, 2338);
         assert!(planned_lr(&long, 1, 0).is_empty());
     }
 }
