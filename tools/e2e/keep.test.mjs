@@ -87,6 +87,13 @@ const status = () => page.textContent("#keep-status");
 async function runAndWait(count) {
   await page.click("#run-all");
   await page.waitForFunction((n) => window.__done.length >= n, count, { timeout: 90_000 });
+  // Every run of the table ended too (as a person sees it).
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('#runs-body [data-col="status"]')].every((td) => td.textContent.trim() === "done"),
+    null,
+    { timeout: 90_000 },
+  );
 }
 
 test("the planned rate is drawn before Run; finished experiments are kept, labelled, after a reload", async () => {
