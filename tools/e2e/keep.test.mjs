@@ -73,10 +73,10 @@ async function legendWhen(want, what) {
       want.toString(),
       { timeout: 20_000 },
     );
-  } catch {
+  } catch (err) {
     const l = await page.evaluate(() => document.getElementById("chart").dataset.layout);
     const runs = await page.$$eval("#runs-body tr", (trs) => trs.map((t) => t.textContent.replace(/\s+/g, " ")));
-    assert.fail(`${what}: the legend is ${l}; the runs: ${runs.join(" | ")}`);
+    assert.fail(`${what}: the legend is ${l}; the runs: ${runs.join(" | ")} (${err.message.split("\n")[0]})`);
   }
   return page.evaluate(() => JSON.parse(document.getElementById("chart").dataset.layout).legend);
 }
