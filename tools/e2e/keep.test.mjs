@@ -62,15 +62,24 @@ before(async () => {
   page = await h.newPage();
 });
 
-/** The names in the learning-curve chart's legend, once `want` holds of them (5 s). */
-async function legendWhen(want, what) {
+/**
+ * The names in the learning-curve chart's legend, once it has every name of `has`, none of
+ * `lacks`, and (`planned: false`) no planned rate (20 s). A plain spec, not a function: the
+ * page's CSP forbids building one from text.
+ */
+async function legendWhen({ has = [], lacks = [], planned }, what) {
   try {
     await page.waitForFunction(
-      (src) => {
+      ({ has, lacks, planned }) => {
         const l = document.getElementById("chart").dataset.layout;
-        return l && new Function("names", `return (${src})(names)`)(JSON.parse(l).legend ?? []);
+        const n = l ? (JSON.parse(l).legend ?? []) : [];
+        return (
+          has.every((x) => n.includes(x)) &&
+          !lacks.some((x) => n.includes(x)) &&
+          (planned !== false || !n.some((x) => x.includes("(planned)")))
+        );
       },
-      want.toString(),
+      { has, lacks, planned },
       { timeout: 20_000 },
     );
   } catch (err) {
@@ -99,15 +108,12 @@ async function runAndWait(count) {
 test("the planned rate is drawn before Run; finished experiments are kept, labelled, after a reload", async () => {
   await h.open(page, "?k=1,2&epochs=1&train=200");
   // Before Run the learning-rate panel has each run's plan, named as planned.
-  await legendWhen((n) => n.includes("k = 1 (planned)") && n.includes("k = 2 (planned)"), "planned");
+  await legendWhen({ has: ["k = 1 (planned)", "k = 2 (planned)"] }, "planned");
   await runAndWait(1);
   await page.waitForFunction(() => document.querySelectorAll("#keep-list .keep-item").length === 1);
   assert.deepEqual(await items(), ["k=1,2&epochs=1&train=200"]);
   // Trained runs replace their plans in the legend.
-  await legendWhen(
-    (n) => n.includes("k = 1") && n.includes("k = 2") && !n.some((x) => x.includes("planned")),
-    "trained",
-  );
+  await legendWhen({ has: ["k = 1", "k = 2"], planned: false }, "trained");
 
   await page.click('label[for="rule-none"]');
   await page.waitForFunction(() => window.location.search.includes("rule=none"));
@@ -132,10 +138,7 @@ test("an entry is renamed and pinned: its curves are in the legend on every x ax
   await page.waitForSelector(`${linear} .keep-pin[aria-pressed="true"]`, { timeout: 5000 });
   for (const x of ["epoch", "samples", "steps", "time"]) {
     await page.click(`label[for="x-${x}"]`);
-    const legend = await legendWhen(
-      (n) => n.includes("linear runs · k = 1") && n.includes("linear runs · k = 2"),
-      `pinned, x = ${x}`,
-    );
+    const legend = await legendWhen({ has: ["linear runs · k = 1", "linear runs · k = 2"] }, `pinned, x = ${x}`);
     // The reloaded experiment is untrained: its plans are there, except against wall time.
     assert.equal(legend.includes("k = 1 (planned)"), x !== "time", legend.join(" | "));
   }
@@ -144,14 +147,14 @@ test("an entry is renamed and pinned: its curves are in the legend on every x ax
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll("#keep-list .keep-item").length === 2);
   assert.deepEqual(await items(), ["rule: linear → none", "linear runs"]);
-  await legendWhen((n) => n.includes("linear runs · k = 2") && n.includes("k = 2 (planned)"), "pinned after a reload");
+  await legendWhen({ has: ["linear runs · k = 2", "k = 2 (planned)"] }, "pinned after a reload");
 });
 
 test("restoring an entry draws its records without training", async () => {
   await page.click("#keep-list .keep-item:nth-child(2) .keep-restore");
   await page.waitForFunction(() => !window.location.search.includes("rule=none"));
   assert.equal((await controlValues(page)).rule, "linear");
-  const legend = await legendWhen((n) => n.includes("k = 2") && !n.includes("k = 2 (planned)"), "restored");
+  const legend = await legendWhen({ has: ["k = 2"], lacks: ["k = 2 (planned)"] }, "restored");
   assert.ok(legend.includes("linear runs · k = 1"), legend.join(" | "));
   const statuses = await page.$$eval("#runs-body tr", (trs) =>
     trs.map((tr) => tr.querySelector('[data-col="status"]').textContent.trim()),
@@ -169,7 +172,7 @@ test("CSVs written by the CLI are imported (file input and drop), curves and lan
   assert.equal((await items())[0], "imported cli.csv");
   const v = await controlValues(page);
   assert.deepEqual([v.k, v.epochs, v.train], ["1", "1", "200"]);
-  await legendWhen((n) => n.includes("k = 1") && !n.includes("k = 1 (planned)"), "imported curves");
+  await legendWhen({ has: ["k = 1"], lacks: ["k = 1 (planned)"] }, "imported curves");
 
   await drop("grid.csv", csv.landscape);
   await page.waitForFunction(() => document.getElementById("keep-status").textContent.startsWith("Imported grid.csv"));
