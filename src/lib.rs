@@ -12,6 +12,7 @@ pub mod bench;
 pub mod config;
 pub mod data;
 pub mod files;
+pub mod keep;
 pub mod kernels;
 pub mod landscape;
 pub mod lr_range;

@@ -198,7 +198,10 @@ fn three_shard_processes_merge_into_the_single_run_and_bad_merges_are_named() {
     let damaged = dir.join("damaged.csv");
     std::fs::write(&damaged, lines.join("\n")).unwrap();
     let e = fails(&[s[0].clone(), damaged, s[2].clone()]);
-    assert!(e.contains("damaged.csv: line 3: bad status"), "{e}");
+    assert!(
+        e.contains("damaged.csv: line 3, column ") && e.contains("(status): `finished`"),
+        "{e}"
+    );
     let e = fails(&[s[0].clone(), dir.join("nowhere.csv")]);
     assert!(e.contains("nowhere.csv: "), "{e}");
     std::fs::remove_dir_all(dir).ok();

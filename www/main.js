@@ -20,7 +20,7 @@ import init, * as wasm from "./pkg/lr_batch_playground.js";
 import { createApp } from "./app.js";
 import { experimentRuns, dataSizes, criticalBatch, runStatuses, paramsTable } from "./core.js";
 import { PRESETS } from "./presets.js";
-import { readQuery, presetConfigs, matchPreset } from "./state.js";
+import { readQuery, presetConfigs, matchPreset, writeQuery } from "./state.js";
 import { Experiment } from "./runs.js";
 import { DataSource, imageCount } from "./data.js";
 import { OwnData } from "./owndata.js";
@@ -41,6 +41,7 @@ import { buildRunsTable, wireRuns } from "./runlist.js";
 import { showStatus, maybeAutorun, watchVisibility } from "./status.js";
 import { timed } from "./timed.js";
 import { wireLook, themeNow, lookAfterConfig, lookAfterPreset, lookAfterRender } from "./look.js";
+import { Keep } from "./keep.js";
 
 const METRICS = ["testAcc", "testLoss", "trainLoss", "lr"];
 const $ = (id) => document.getElementById(id);
@@ -78,6 +79,7 @@ function applyConfig(config, { kText, lrText } = {}) {
   app.history?.free();
   performance.clearMeasures();
   app.history = new wasm.History(JSON.stringify(config), JSON.stringify(app.specs));
+  app.keep?.attach(app.history); // pinned overlays and restored records (keep.js)
   document.body.dataset.mode = config.mode;
   experiment.setConfig(config, app.specs);
   const n = experiment.runs.length;
@@ -391,6 +393,22 @@ async function main() {
   watchData();
   watchVisibility(app, render);
   maybeAutorun(app, render);
+  app.keep = new Keep(
+    app,
+    {
+      list: $("keep-list"),
+      status: $("keep-status"),
+      file: $("keep-file"),
+      clear: $("keep-clear"),
+      compare: $("keep-compare"),
+    },
+    {
+      apply: (config) => applyConfig(config),
+      redraw: () => invalidateCharts(true),
+      versioned: (c) => writeQuery(wasm, app.presets, c, {}),
+    },
+  );
+  app.keep.init();
   performance.mark("page:ready");
 }
 

@@ -15,6 +15,9 @@
 //!   embed=1        compact layout for an iframe
 //!   autorun=1      start training as soon as the page is ready
 //!
+//! Written links end with the core's schema version, `v=2` (`queryVersion`); the core
+//! reads it, and a link without it (written before it existed) opens the same experiment.
+//!
 //! Page default: a link without `k` and without `preset` is the article's
 //! experiment (k = 1-7), so the bare URL opens ready to run. Written links
 //! therefore always carry `k`, so that reading them back gives the same runs.
@@ -141,6 +144,7 @@ export function writeQuery(wasm, presets, config, view) {
   if (view.theme) parts.push(`theme=${view.theme}`);
   if (view.embed) parts.push("embed=1");
   if (view.autorun) parts.push("autorun=1");
+  parts.push(`v=${wasm.queryVersion()}`);
   return parts.filter(Boolean).join("&");
 }
 

@@ -18,6 +18,25 @@ use serde::Serialize;
 
 use super::{param, unknown_key, Config, ConfigError, PARAMS};
 
+/// The schema version of the links the page writes (`v=2`); a link without `v` is 1.
+pub const QUERY_VERSION: u32 = 2;
+/// The URL key of the schema version.
+pub const VERSION_KEY: &str = "v";
+
+/// Checks a link's `v` value: a version from 1 to [`QUERY_VERSION`].
+fn check_version(v: &str) -> Result<(), ConfigError> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (1..=QUERY_VERSION).contains(&n) => Ok(()),
+        _ => Err(ConfigError {
+            param: VERSION_KEY.to_string(),
+            value: v.to_string(),
+            message: format!(
+                "unknown link version; allowed: 1 to {QUERY_VERSION} (no `v` is 1); read as {QUERY_VERSION}"
+            ),
+        }),
+    }
+}
+
 /// At most this many problems are listed by a lenient parse; the rest are counted.
 pub const MAX_QUERY_ERRORS: usize = 32;
 
@@ -95,6 +114,12 @@ impl Config {
             let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
             let key = decode_component(k);
             if ignore.contains(&key.as_ref()) {
+                continue;
+            }
+            if key == VERSION_KEY {
+                if let Err(e) = check_version(&decode_component(v)) {
+                    report(&mut out, e);
+                }
                 continue;
             }
             match PARAMS.iter().position(|p| p.name == key) {
@@ -184,4 +209,83 @@ fn encode_component(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Decay, Mode, Opt, Rule};
+
+    /// The page's own keys, which the page asks the parser to skip.
+    const PAGE: &[&str] = &["preset", "x", "embed", "autorun", "log", "overlay", "heat"];
+
+    /// Links written before `v` existed: the presets' queries and the README's examples,
+    /// as they were written, with what each must open.
+    #[test]
+    fn links_without_a_version_open_the_same_experiment() {
+        type Check = fn(&Config) -> bool;
+        let old: &[(&str, Check)] = &[
+            ("b0=8&lr0=0.001&k=1-7&rule=none&opt=sgd&epochs=10", |c| {
+                c.rule == Rule::None && c.k == [1, 2, 3, 4, 5, 6, 7] && c.epochs == 10
+            }),
+            (
+                "b0=8&lr0=0.02&k=1,16,64&rule=linear&warmup=2&opt=sgd&epochs=6",
+                |c| c.lr0 == 0.02 && c.k == [1, 16, 64] && c.warmup == 2 && c.epochs == 6,
+            ),
+            ("b0=8&lr0=0.001&k=1,4,16&rule=none&opt=adam&epochs=10", |c| {
+                c.opt == Opt::Adam && c.rule == Rule::None
+            }),
+            (
+                "b0=1&lr0=0.01&k=1,32,2000&rule=sqrt&opt=sgd&epochs=3&train=2000",
+                |c| c.b0 == 1 && c.k == [1, 32, 2000] && c.rule == Rule::Sqrt && c.train == 2000,
+            ),
+            (
+                "mode=landscape&b0=8&lr0=0.0398&epochs=1&target=90&grid_b=8,32,128,512,2048,8000&grid_lr=0.001:10:6",
+                |c| c.mode == Mode::Landscape && c.grid_b.len() == 6 && c.grid_lr.len() == 6,
+            ),
+            ("k=1,4&epochs=1&embed=1&autorun=1", |c| {
+                c.k == [1, 4] && c.epochs == 1
+            }),
+            ("preset=article&k=1-3&decay=cosine&x=steps&lr0=1e-300", |c| {
+                c.k == [1, 2, 3] && c.decay == Decay::Cosine && c.lr0 == 1e-300
+            }),
+        ];
+        for (link, check) in old {
+            let p = Config::parse_query(link, PAGE);
+            assert!(p.errors.is_empty(), "{link}: {:?}", p.errors);
+            assert!(check(&p.config), "{link} opened {:?}", p.config);
+            // The same link written today (with the version, first or last) is the same.
+            for versioned in [
+                format!("{link}&v=2"),
+                format!("v=2&{link}"),
+                format!("v=1&{link}"),
+            ] {
+                let q = Config::parse_query(&versioned, PAGE);
+                assert!(q.errors.is_empty(), "{versioned}: {:?}", q.errors);
+                assert_eq!(q.config, p.config, "{versioned}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_version_is_a_notice_and_the_rest_applies() {
+        for bad in ["3", "0", "two", ""] {
+            let p = Config::parse_query(&format!("k=1,2&v={bad}"), &[]);
+            assert_eq!(p.config.k, [1, 2]);
+            assert_eq!(p.errors.len(), 1, "v={bad}: {:?}", p.errors);
+            assert_eq!(p.errors[0].param, VERSION_KEY);
+            assert!(
+                p.errors[0].message.contains("allowed: 1 to 2"),
+                "{}",
+                p.errors[0]
+            );
+        }
+        assert_eq!(QUERY_VERSION, 2);
+        // The strict reader (the CLI's `--config` links, a CSV's experiment) takes it too.
+        assert_eq!(
+            Config::from_query("k=2&v=2").unwrap(),
+            Config::from_query("k=2").unwrap()
+        );
+        assert!(Config::from_query("k=2&v=9").is_err());
+    }
 }

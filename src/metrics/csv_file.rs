@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::{EpochRecord, RunResult, Status};
-use crate::config::{Config, PARAMS};
+use crate::config::{shorten, Config, PARAMS};
 use crate::shard::Shard;
 
 /// The metric columns after the parameter columns.
@@ -127,44 +127,67 @@ pub fn to_csv_string(runs: &[RunResult]) -> String {
 /// and the column.
 pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
     let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header = rd.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let header = rd.headers().map_err(|e| csv_error(&e, 1))?.clone();
     let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("no column {name}"))
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "line 1: no column `{name}` among the header's {} (a CSV written by `sweep` \
+                 or the page's export has it)",
+                header.len()
+            )
+        })
     };
+    // Every column but the file's own must be there, checked before any row.
+    for name in csv_header().iter().filter(|c| !FILE_COLUMNS.contains(c)) {
+        col(name)?;
+    }
     let mut runs: Vec<RunResult> = Vec::new();
     for (i, row) in rd.records().enumerate() {
-        let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
+        let row = row.map_err(|e| csv_error(&e, i as u64 + 2))?;
         // The file's line (the header is line 1), for the messages.
         let line = row.position().map_or(i as u64 + 2, |p| p.line());
+        // "line 3, column 12 (test_acc)": where a value is, 1-based as editors count.
+        let place = |name: &str| match col(name) {
+            Ok(c) => format!("line {line}, column {} ({name})", c + 1),
+            Err(_) => format!("line {line} ({name})"),
+        };
         let at = |name: &str| -> Result<&str, String> {
             let c = col(name)?;
-            row.get(c).ok_or_else(|| format!("line {line}: no {name}"))
+            row.get(c)
+                .ok_or_else(|| format!("{}: the row ends before it", place(name)))
         };
-        let bad = |name: &str| format!("line {line}: bad {name}");
-        let int = |name: &str| at(name)?.parse::<u64>().map_err(|_| bad(name));
+        let bad = |name: &str, what: &str| match at(name) {
+            Ok(t) => format!("{}: `{}` is not {what}", place(name), shorten(t, 40)),
+            Err(e) => e,
+        };
+        let int = |name: &str| {
+            at(name)?
+                .parse::<u64>()
+                .map_err(|_| bad(name, "a whole number"))
+        };
         let float = |name: &str| -> Result<f64, String> {
             let t = at(name)?;
             if t == "NaN" {
                 return Ok(f64::NAN);
             }
-            t.parse::<f64>().map_err(|_| bad(name))
+            t.parse::<f64>().map_err(|_| bad(name, "a number"))
         };
         let mut config = Config::default();
         // The seed column may exceed the seed parameter's range (seed + repeat).
         for p in PARAMS.iter().filter(|p| p.name != "seed") {
             config
                 .set(p.name, at(p.csv)?)
-                .map_err(|e| format!("line {line}: {e}"))?;
+                .map_err(|e| format!("{}: {}", place(p.csv), e.message))?;
         }
         let repeat = int("repeat")? as u32;
         config.seed = int("seed")?
             .checked_sub(repeat as u64)
-            .ok_or_else(|| bad("seed"))?;
-        config.validate().map_err(|e| format!("line {line}: {e}"))?;
-        let status = Status::parse(at("status")?).ok_or_else(|| bad("status"))?;
+            .ok_or_else(|| bad("seed", "at least the repeat"))?;
+        config.validate().map_err(|e| {
+            let csv = crate::config::param(&e.param).map_or("run", |p| p.csv);
+            format!("{}: {}", place(csv), e.message)
+        })?;
+        let status = Status::parse(at("status")?).ok_or_else(|| bad("status", "a run status"))?;
         let record = EpochRecord {
             epoch: int("epoch")? as u32,
             step: int("step")?,
@@ -195,6 +218,25 @@ pub fn runs_from_csv(text: &str) -> Result<Vec<RunResult>, String> {
     Ok(runs)
 }
 
+/// The csv crate's error with its line (`line` when the error has no position): a
+/// row with more or fewer fields than the header, or text that is not UTF-8.
+fn csv_error(e: &csv::Error, line: u64) -> String {
+    let line = e.position().map_or(line, |p| p.line());
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "line {line}, column {}: the row has {len} fields but the header has {expected_len}",
+            (*len).min(*expected_len) + 1
+        ),
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "line {line}, column {}: the text is not UTF-8",
+            err.field() + 1
+        ),
+        _ => format!("line {line}: {e}"),
+    }
+}
+
 /// A CSV written by [`write_csv_of`] (or [`write_csv`]): its runs and what it holds.
 #[derive(Clone, Debug)]
 pub struct CsvFile {
@@ -210,12 +252,12 @@ pub struct CsvFile {
 pub fn read_csv(text: &str) -> Result<CsvFile, String> {
     let runs = runs_from_csv(text)?;
     let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header = rd.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let header = rd.headers().map_err(|e| csv_error(&e, 1))?.clone();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (shard_col, exp_col) = (col(FILE_COLUMNS[0]), col(FILE_COLUMNS[1]));
     let mut first: Option<(u64, String, String)> = None;
     for row in rd.records() {
-        let row = row.map_err(|e| e.to_string())?;
+        let row = row.map_err(|e| csv_error(&e, 0))?;
         let line = row.position().map_or(0, |p| p.line());
         let get = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").to_string();
         let (shard, exp) = (get(shard_col), get(exp_col));
@@ -338,5 +380,89 @@ mod tests {
             }
         }
         assert!(runs_from_csv("run\n1\n").unwrap_err().contains("no column"));
+    }
+
+    /// A bad file's message names the line and the 1-based column where it goes wrong.
+    #[test]
+    fn errors_name_the_line_and_the_column() {
+        let cfg = Config::from_query("k=1,2").unwrap();
+        let runs: Vec<RunResult> = (0..2)
+            .map(|run| RunResult {
+                run,
+                config: cfg.with_k(cfg.k[run]),
+                repeat: 0,
+                records: vec![record(1), record(2)],
+            })
+            .collect();
+        let text = to_csv_string(&runs);
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<Vec<String>> = rd
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let write = |rows: &[Vec<String>]| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&header).unwrap();
+            for r in rows {
+                w.write_record(r).unwrap();
+            }
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        };
+        // Replace one cell of line `line` (1-based, the header is line 1).
+        let with = |line: usize, name: &str, value: &str| {
+            let mut rows = rows.clone();
+            rows[line - 2][column(name)] = value.to_string();
+            write(&rows)
+        };
+        let acc = column("test_acc") + 1;
+        assert_eq!(
+            runs_from_csv(&with(4, "test_acc", "high")).unwrap_err(),
+            format!("line 4, column {acc} (test_acc): `high` is not a number")
+        );
+        let step = column("step") + 1;
+        assert_eq!(
+            runs_from_csv(&with(2, "step", "-3")).unwrap_err(),
+            format!("line 2, column {step} (step): `-3` is not a whole number")
+        );
+        let rule = column("rule") + 1;
+        let e = runs_from_csv(&with(3, "rule", "cubic")).unwrap_err();
+        assert!(
+            e.starts_with(&format!("line 3, column {rule} (rule): unknown choice")),
+            "{e}"
+        );
+        let status = column("status") + 1;
+        assert!(runs_from_csv(&with(5, "status", "fine"))
+            .unwrap_err()
+            .starts_with(&format!("line 5, column {status} (status): `fine`")));
+        // A row cut short: the first missing field is named.
+        let cut = {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Vec::new());
+            w.write_record(&header).unwrap();
+            w.write_record(&rows[0][..rows[0].len() - 1]).unwrap();
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        };
+        assert_eq!(
+            runs_from_csv(&cut).unwrap_err(),
+            format!(
+                "line 2, column {}: the row has {} fields but the header has {}",
+                header.len(),
+                header.len() - 1,
+                header.len()
+            )
+        );
+        // A cross-field check (warmup more than the epochs) points at its column.
+        let warm = column("warmup") + 1;
+        assert!(runs_from_csv(&with(2, "warmup", "50"))
+            .unwrap_err()
+            .starts_with(&format!("line 2, column {warm} (warmup): ")));
+        assert!(runs_from_csv("a,b\n1,2\n")
+            .unwrap_err()
+            .starts_with("line 1: no column `run`"));
+        // And an intact file still reads (the helper changes only what it is told to).
+        assert_eq!(runs_from_csv(&with(2, "step", "0")).unwrap().len(), 2);
     }
 }

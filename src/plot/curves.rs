@@ -3,6 +3,12 @@
 //! mean line with a min–max band, a diverged run marked with a cross where it diverged,
 //! a growing batch dashed in the noise-scale panel (its B against B_simple), and optionally the smallest-batch run drawn faintly on the others' axes.
 //!
+//! Besides the experiment's own curves, [`draw_curves_with`] draws [`Overlay`]s under
+//! them: a pinned past experiment's curves, dashed in its runs' colours, in every panel
+//! and on every x axis, named in the legend; and a run's planned learning rate (before it
+//! has a record), faded, in the learning-rate panel only. Their values widen the axes
+//! like the curves' own, so a pinned run is never cut off.
+//!
 //! It only draws: it knows nothing of canvases, files or workers, and takes records, not
 //! trainers. The grid of panels is [`curves_layout`]'s (decided in CSS pixels); sizes are
 //! CSS pixels scaled by [`PlotOptions::scale`].
@@ -17,6 +23,32 @@ use super::style::short_number;
 use super::{css_size, curves_layout, split, Curve, Metric, PlotOptions, Rect, XAxis};
 use crate::metrics::Status;
 
+/// How an [`Overlay`] is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlayStyle {
+    /// A kept experiment pinned for comparison: dashed, every panel, in the legend.
+    Pinned,
+    /// A run's planned learning rate before it trains: faded, the learning-rate panel
+    /// only (its records hold a rate and nothing else), in the legend.
+    Planned,
+}
+
+/// A series drawn under the experiment's curves: see the module docs.
+#[derive(Clone, Debug)]
+pub struct Overlay<'a> {
+    /// Its records and name; `curve.color` is its index in a palette of `runs` colours.
+    pub curve: Curve<'a>,
+    /// The runs of the palette `curve.color` indexes (its own experiment's).
+    pub runs: usize,
+    pub style: OverlayStyle,
+}
+
+impl Overlay<'_> {
+    fn shows(&self, metric: Metric) -> bool {
+        self.style == OverlayStyle::Pinned || metric == Metric::Lr
+    }
+}
+
 /// Draws one panel per metric of `opts` into `root`, every curve overlaid, and returns
 /// each panel's rectangle in CSS pixels. The grid (one column of panels, or two) is
 /// [`curves_layout`]'s, from the CSS width (`root`'s width / `opts.dpr`); the panels
@@ -26,13 +58,23 @@ pub fn draw_curves<DB: DrawingBackend>(
     curves: &[Curve],
     opts: &PlotOptions,
 ) -> Result<Vec<Rect>, String> {
+    draw_curves_with(root, curves, &[], opts)
+}
+
+/// [`draw_curves`] with `overlays` drawn under the curves (see the module docs).
+pub fn draw_curves_with<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    curves: &[Curve],
+    overlays: &[Overlay],
+    opts: &PlotOptions,
+) -> Result<Vec<Rect>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&opts.theme.background()).map_err(err)?;
     let n = opts.metrics.len();
     let grid = curves_layout(css_size(root.dim_in_pixel(), opts.dpr).0, n);
     let (panels, mut rects) = split(root, grid, opts.dpr);
     for (i, (metric, area)) in opts.metrics.iter().zip(panels.iter()).enumerate() {
-        draw_panel(area, curves, opts, *metric, i == 0).map_err(err)?;
+        draw_panel(area, curves, overlays, opts, *metric, i == 0).map_err(err)?;
     }
     rects.truncate(n);
     root.present().map_err(err)?;
@@ -117,6 +159,7 @@ const AXIS_LIMIT: f64 = 1e300;
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     curves: &[Curve],
+    overlays: &[Overlay],
     opts: &PlotOptions,
     metric: Metric,
     legend: bool,
@@ -132,7 +175,11 @@ fn draw_panel<DB: DrawingBackend>(
     // Ranges from the finite values; a diverged epoch's huge or NaN loss is
     // clamped to the top so one run cannot squash every other curve.
     let (mut x_max, mut y_lo, mut y_hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
-    for c in curves {
+    let shown = overlays
+        .iter()
+        .filter(|o| o.shows(metric))
+        .map(|o| &o.curve);
+    for c in curves.iter().chain(shown) {
         // The repeats too: their band must fit, not only the leading run's line.
         for r in std::iter::once(c.records)
             .chain(c.repeats.iter().copied())
@@ -250,6 +297,9 @@ fn draw_panel<DB: DrawingBackend>(
             }
         }
     }
+    for o in overlays {
+        draw_overlay(&mut chart, o, opts, metric, legend, &clamp)?;
+    }
     for c in curves {
         let col = theme.color(c.color, n_col);
         let stats = c.points(axis, metric);
@@ -331,7 +381,8 @@ fn draw_panel<DB: DrawingBackend>(
             }
         }
     }
-    if legend && !curves.is_empty() {
+    let named = |o: &Overlay| o.style == OverlayStyle::Pinned || opts.metrics.contains(&Metric::Lr);
+    if legend && (!curves.is_empty() || overlays.iter().any(named)) {
         chart
             .configure_series_labels()
             .position(if metric == Metric::TestAcc {
@@ -348,4 +399,175 @@ fn draw_panel<DB: DrawingBackend>(
             .draw()?;
     }
     Ok(())
+}
+
+/// One overlay in one panel: its mean line (pinned: dashed; planned: faded, the
+/// learning-rate panel only), and its legend entry when `legend` (a planned rate is
+/// named only where the chart has a learning-rate panel).
+fn draw_overlay<'a, DB: DrawingBackend + 'a, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    o: &Overlay,
+    opts: &PlotOptions,
+    metric: Metric,
+    legend: bool,
+    clamp: &dyn Fn(f64) -> f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let scale = opts.scale();
+    let c = &o.curve;
+    let col = scale.theme.color(c.color, o.runs.max(c.color + 1));
+    let pts: Vec<(f64, f64)> = if o.shows(metric) {
+        c.points(opts.x, metric)
+            .into_iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|p| (p.0, clamp(p.1)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let named = legend && (o.style == OverlayStyle::Pinned || opts.metrics.contains(&Metric::Lr));
+    let (key_w, key_line) = (scale.text_i(18.0), scale.line(2.0));
+    match o.style {
+        OverlayStyle::Pinned => {
+            let style = col.mix(0.8).stroke_width(scale.line(1.5));
+            let (dash, gap) = (scale.line(6.0), scale.line(4.0));
+            let series = chart.draw_series(DashedLineSeries::new(pts, dash, gap, style))?;
+            if named {
+                let key = col.mix(0.8).stroke_width(key_line);
+                // Two dashes, in coordinates relative to the key's left end.
+                let dash = (key_w * 2 / 5).max(1);
+                series.label(c.label.clone()).legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (dash, 0)], key)
+                        + PathElement::new(vec![(key_w - dash, 0), (key_w, 0)], key)
+                });
+            }
+        }
+        OverlayStyle::Planned => {
+            let style = col.mix(0.45).stroke_width(scale.line(2.0));
+            let series = chart.draw_series(LineSeries::new(pts, style))?;
+            if named {
+                let key = col.mix(0.45).stroke_width(key_line);
+                series
+                    .label(c.label.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + key_w, y)], key));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod overlay_tests {
+    use super::*;
+    use crate::metrics::EpochRecord;
+
+    fn rec(epoch: u32, acc: f64, lr: f64) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            step: epoch as u64 * 10,
+            samples: epoch as u64 * 80,
+            lr,
+            batch: 8,
+            train_loss: 1.0 / epoch as f64,
+            test_loss: 1.2 / epoch as f64,
+            test_acc: acc,
+            noise_scale: f64::NAN,
+            noise_spread: f64::NAN,
+            peak_loss: f64::NAN,
+            epochs_done: f64::NAN,
+            wall_ms: epoch as f64 * 500.0,
+            status: Status::Done,
+        }
+    }
+
+    fn svg(curves: &[Curve], overlays: &[Overlay], opts: &PlotOptions) -> String {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (900, 600)).into_drawing_area();
+            draw_curves_with(&root, curves, overlays, opts).unwrap();
+        }
+        out
+    }
+
+    /// The lines drawn at an overlay's opacity (pinned 0.8, planned 0.45).
+    fn strokes(svg: &str, opacity: &str) -> usize {
+        svg.split("<polyline")
+            .skip(1)
+            .filter(|l| l.contains(&format!("opacity=\"{opacity}\"")))
+            .count()
+    }
+
+    /// A pinned experiment is drawn dashed (many short strokes) and named in the legend on
+    /// every x axis, and its values widen the axes; nothing of it without the overlay.
+    #[test]
+    fn a_pinned_experiment_is_dashed_named_and_fits_every_axis() {
+        let now: Vec<EpochRecord> = (1..=3).map(|e| rec(e, 0.5, 0.01)).collect();
+        // The pinned run went 10 times further, so the x axis must reach it.
+        let old: Vec<EpochRecord> = (1..=30).map(|e| rec(e, 0.8, 0.01)).collect();
+        let curves = [Curve::new("k = 1", &now, 0)];
+        let pinned = [Overlay {
+            curve: Curve::new("none · k = 1", &old, 0),
+            runs: 1,
+            style: OverlayStyle::Pinned,
+        }];
+        for x in [XAxis::Epoch, XAxis::Samples, XAxis::Steps, XAxis::Time] {
+            let opts = PlotOptions {
+                x,
+                runs: 1,
+                ..Default::default()
+            };
+            let (with, without) = (svg(&curves, &pinned, &opts), svg(&curves, &[], &opts));
+            assert!(with.contains("none · k = 1"), "{x:?}: legend");
+            assert!(!without.contains("none · k = 1"));
+            // 29 segments in four panels, each split into dashes.
+            assert_eq!(strokes(&without, "0.8"), 0);
+            assert!(
+                strokes(&with, "0.8") > 4 * 29,
+                "{x:?}: {}",
+                strokes(&with, "0.8")
+            );
+            // The last x tick reaches the pinned run's end (30 epochs = 300 steps, …).
+            let end = x.of(&old[29]);
+            let ticks = |s: &str| -> f64 {
+                s.split("</text>")
+                    .filter_map(|t| t.rsplit('>').next())
+                    .filter_map(|t| t.trim().replace('k', "e3").parse::<f64>().ok())
+                    .fold(0.0, f64::max)
+            };
+            assert!(ticks(&with) >= end * 0.8, "{x:?}: {} < {end}", ticks(&with));
+        }
+    }
+
+    /// A planned rate is drawn in the learning-rate panel only, and named only where the
+    /// chart has one.
+    #[test]
+    fn a_planned_rate_shows_in_the_learning_rate_panel_only() {
+        let plan: Vec<EpochRecord> = (1..=5)
+            .map(|e| EpochRecord {
+                test_acc: f64::NAN,
+                test_loss: f64::NAN,
+                train_loss: f64::NAN,
+                ..rec(e, 0.0, 0.001 * e as f64)
+            })
+            .collect();
+        let planned = [Overlay {
+            curve: Curve::new("k = 4 (planned)", &plan, 3),
+            runs: 7,
+            style: OverlayStyle::Planned,
+        }];
+        let all = PlotOptions::default();
+        let with = svg(&[], &planned, &all);
+        assert!(with.contains("k = 4 (planned)"));
+        // The line and the legend's key.
+        assert_eq!(strokes(&with, "0.45"), 2);
+        // The noise-scale chart (one panel, no rate): neither line nor name.
+        let noise = PlotOptions {
+            metrics: vec![Metric::NoiseScale],
+            ..Default::default()
+        };
+        assert!(svg(&[], &planned, &noise) == svg(&[], &[], &noise));
+    }
 }

@@ -33,7 +33,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
-pub use curves::draw_curves;
+pub use curves::{draw_curves, draw_curves_with, Overlay, OverlayStyle};
 pub use landscape::{draw_landscape, HeatValue};
 pub use range::{alpha_text, draw_range};
 pub use style::{palette, Scale, Theme};

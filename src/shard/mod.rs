@@ -402,7 +402,10 @@ mod tests {
         let mut bad: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         bad[3] = bad[3].replace(",0.9,NaN,", ",zero,NaN,");
         let e = read_csv(&bad.join("\n")).unwrap_err();
-        assert!(e.starts_with("line 4: bad test_acc"), "{e}");
+        assert!(
+            e.starts_with("line 4, column ") && e.contains("(test_acc): `zero` is not a number"),
+            "{e}"
+        );
         let mixed = format!(
             "{}\n{}\n{}\n",
             lines[0],

@@ -18,10 +18,23 @@
 //! critical batch size (`criticalBatch`) is the core's [`critical_batch`] over the
 //! stored runs and their statuses, the same number the CLI prints.
 //!
+//! Besides its own runs the store draws two kinds of overlay on the curves
+//! ([`plot::draw_curves_with`]): kept experiments pinned for comparison (`pin(key, name,
+//! csv)`: the CSV read by the core's `runs_from_csv`, drawn dashed and named in the
+//! legend on every x axis; `unpin`), and each run's planned learning rate while it has no
+//! record (the core's [`keep::planned_lr`] from the run's plan and `trainSize`; curves
+//! mode, not on the time axis, which a plan cannot know). `loadCsv(csv)` puts a kept
+//! experiment's records back into the runs they came from, so a restored or imported
+//! experiment is drawn, summarised and exported without training. `drawChart`'s answer
+//! adds `legend`, the names the chart shows, in order.
+//!
 //! ```text
 //! new History(configJson, runsJson)   push(run, recordJson)   clear(run)
 //! setStatus(run, status)   records(run)   drawChart(canvas, optionsJson)
 //! drawLandscape(canvas, optionsJson)   landscapeSummary()   csv()   criticalBatch()
+//! pin(key, name, csv)   unpin(key)   pinned()   loadCsv(csv)
+//! diffLabel(aJson, bJson)   csvExperiment(csv)   plannedLr(configJson, nImages?)
+//! queryVersion()                                         (module functions)
 //! latest()
 //! ```
 //!
@@ -40,11 +53,12 @@ use super::canvas::draw_on;
 use super::chart::options as curve_options;
 use super::landscape::{landscape_options, summary_json};
 use super::records::RecordIn;
-use super::{config_error, install_panic_hook, to_json};
-use crate::config::Config;
+use super::{config_error, install_panic_hook, to_json, whole_number};
+use crate::config::{self, Config, Mode};
+use crate::keep;
 use crate::landscape::Landscape;
-use crate::metrics::{to_csv_string, EpochRecord, RunResult};
-use crate::plot::{self, Curve};
+use crate::metrics::{read_csv, runs_from_csv, to_csv_string, EpochRecord, RunResult};
+use crate::plot::{self, Curve, Metric, Overlay, OverlayStyle, XAxis};
 use crate::summary::{critical_batch, stuck_at_chance, RunStatus};
 
 /// One row of `experimentRuns` as the store needs it; other fields are ignored.
@@ -55,6 +69,11 @@ struct RunRow {
     label: String,
     repeat: u32,
     config: Config,
+    /// The run's multiplier and training-set size, for its planned rate (optional).
+    #[serde(default)]
+    k: Option<u32>,
+    #[serde(default, rename = "trainSize")]
+    train_size: Option<usize>,
 }
 
 /// What the store knows of a run beyond its [`RunResult`].
@@ -62,6 +81,15 @@ struct Meta {
     group: usize,
     label: String,
     status: RunStatus,
+    /// Its planned rate ([`keep::planned_lr`]); empty in landscape mode or without a size.
+    plan: Vec<EpochRecord>,
+}
+
+/// A kept experiment drawn over the current one.
+struct Pin {
+    key: String,
+    name: String,
+    runs: Vec<RunResult>,
 }
 
 /// The records of every run of one experiment. See the module docs.
@@ -70,6 +98,7 @@ pub struct History {
     config: Config,
     runs: Vec<RunResult>,
     meta: Vec<Meta>,
+    pins: Vec<Pin>,
 }
 
 #[wasm_bindgen(js_class = History)]
@@ -98,13 +127,25 @@ impl History {
                 repeat: row.repeat,
                 records: Vec::new(),
             });
+            let plan = match (config.mode, row.k, row.train_size) {
+                (Mode::Curves, Some(k), Some(n)) if row.repeat == 0 => {
+                    keep::planned_lr(&runs[i].config, k, n)
+                }
+                _ => Vec::new(),
+            };
             meta.push(Meta {
                 group: row.group,
                 label: row.label,
                 status: RunStatus::Idle,
+                plan,
             });
         }
-        Ok(History { config, runs, meta })
+        Ok(History {
+            config,
+            runs,
+            meta,
+            pins: Vec::new(),
+        })
     }
 
     /// Appends one epoch record (`EpochRecord` JSON, floats nullable) to run `run`.
@@ -208,9 +249,80 @@ impl History {
     ) -> Result<String, JsError> {
         let curves = self.curves();
         let opts = curve_options(options_json, curves.len())?;
-        draw_on("History.drawChart", canvas, |root| {
-            plot::draw_curves(root, &curves, &opts)
-        })
+        let overlays = self.overlays(opts.x);
+        let drawn = draw_on("History.drawChart", canvas, |root| {
+            plot::draw_curves_with(root, &curves, &overlays, &opts)
+        })?;
+        // The names the legend shows (a planned rate only where a rate panel is).
+        let has_lr = opts.metrics.contains(&Metric::Lr);
+        let legend: Vec<&str> = curves
+            .iter()
+            .map(|c| c.label.as_str())
+            .chain(
+                overlays
+                    .iter()
+                    .filter(|o| o.style == OverlayStyle::Pinned || has_lr)
+                    .map(|o| o.curve.label.as_str()),
+            )
+            .collect();
+        let mut answer: serde_json::Value =
+            serde_json::from_str(&drawn).map_err(|e| JsError::new(&format!("internal: {e}")))?;
+        answer["legend"] = serde_json::json!(legend);
+        Ok(answer.to_string())
+    }
+
+    /// `pin(key, name, csv)`: draws the kept experiment `csv` (a CSV of the page's export
+    /// or `sweep`) over the curves, dashed, each curve named `name · k = …`; pinning `key`
+    /// again replaces it. Throws on a bad CSV, naming the line and column.
+    pub fn pin(&mut self, key: &str, name: &str, csv: &str) -> Result<(), JsError> {
+        let runs = runs_from_csv(csv).map_err(|e| JsError::new(&format!("pin: {e}")))?;
+        self.unpin(key);
+        self.pins.push(Pin {
+            key: key.to_string(),
+            name: name.to_string(),
+            runs,
+        });
+        Ok(())
+    }
+
+    /// `unpin(key)`: stops drawing a pinned experiment (an unknown key is ignored).
+    pub fn unpin(&mut self, key: &str) {
+        self.pins.retain(|p| p.key != key);
+    }
+
+    /// `pinned()`: how many experiments are pinned.
+    pub fn pinned(&self) -> usize {
+        self.pins.len()
+    }
+
+    /// `loadCsv(csv)`: puts the records of a kept experiment back into this store's runs:
+    /// each CSV run into the run with the same config and repeat (else the one of its
+    /// index, when its k agrees), replacing what that run had. Answers `{"runs": n,
+    /// "unmatched": m}`. Throws on a bad CSV, naming the line and column.
+    #[wasm_bindgen(js_name = loadCsv)]
+    pub fn load_csv(&mut self, csv: &str) -> Result<String, JsError> {
+        let kept = runs_from_csv(csv).map_err(|e| JsError::new(&format!("loadCsv: {e}")))?;
+        let (mut matched, mut unmatched) = (0usize, 0usize);
+        for r in kept {
+            let at = self
+                .runs
+                .iter()
+                .position(|x| x.repeat == r.repeat && x.config == r.config)
+                .or_else(|| {
+                    self.runs
+                        .get(r.run)
+                        .filter(|x| x.repeat == r.repeat && x.k() == r.k())
+                        .map(|_| r.run)
+                });
+            match at {
+                Some(i) => {
+                    self.runs[i].records = r.records;
+                    matched += 1;
+                }
+                None => unmatched += 1,
+            }
+        }
+        to_json(&serde_json::json!({ "runs": matched, "unmatched": unmatched }))
     }
 
     /// `drawLandscape(canvas, optionsJson)`: the grid of the stored runs, with the options
@@ -284,6 +396,33 @@ impl History {
         out
     }
 
+    /// The pinned experiments' curves, then the planned rate of every leading run that
+    /// has no record yet (not against wall time, which a plan cannot know).
+    fn overlays(&self, x: XAxis) -> Vec<Overlay<'_>> {
+        let mut out = Vec::new();
+        for p in &self.pins {
+            let (curves, n) = keep::pinned_curves(&p.name, &p.runs);
+            out.extend(curves.into_iter().map(|curve| Overlay {
+                curve,
+                runs: n,
+                style: OverlayStyle::Pinned,
+            }));
+        }
+        if x != XAxis::Time {
+            let groups = self.config.group_count();
+            for (r, m) in self.runs.iter().zip(&self.meta) {
+                if r.records.is_empty() && !m.plan.is_empty() {
+                    out.push(Overlay {
+                        curve: Curve::new(format!("{} (planned)", m.label), &m.plan, m.group),
+                        runs: groups,
+                        style: OverlayStyle::Planned,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     fn landscape(&self) -> Landscape {
         Landscape::new(&self.config, &self.runs)
     }
@@ -338,4 +477,67 @@ impl History {
             })
             .collect()
     }
+}
+
+/// `diffLabel(aJson, bJson)`: what changed from experiment `a` to experiment `b`, in
+/// words (`"rule: linear → none"`), the core's [`config::diff_label`]; `"same settings"`
+/// when nothing did. Throws on a JSON or validation error.
+#[wasm_bindgen(js_name = diffLabel)]
+pub fn diff_label(a_json: &str, b_json: &str) -> Result<String, JsError> {
+    let a = Config::from_json(a_json).map_err(|e| config_error(&e))?;
+    let b = Config::from_json(b_json).map_err(|e| config_error(&e))?;
+    Ok(config::diff_label(&a, &b))
+}
+
+/// `queryVersion()`: the schema version the page writes into its links as `v=`.
+#[wasm_bindgen(js_name = queryVersion)]
+pub fn query_version() -> u32 {
+    config::QUERY_VERSION
+}
+
+/// `csvExperiment(csv)`: what a CSV of the CLI or the page's export holds, `{"config",
+/// "query", "runs", "records", "mode"}`: its experiment (the `experiment` column, or
+/// rebuilt from its rows by the core's [`keep::experiment_of`]), that experiment's URL
+/// query, how many runs and records. Throws on a bad file; the message names the line
+/// and the column.
+#[wasm_bindgen(js_name = csvExperiment)]
+pub fn csv_experiment(csv: &str) -> Result<String, JsError> {
+    install_panic_hook();
+    let file = read_csv(csv).map_err(|e| JsError::new(&e))?;
+    let cfg = match file.experiment {
+        Some(c) => c,
+        None => keep::experiment_of(&file.runs).map_err(|e| JsError::new(&e))?,
+    };
+    to_json(&serde_json::json!({
+        "config": cfg,
+        "query": cfg.to_query(),
+        "runs": file.runs.len(),
+        "records": file.runs.iter().map(|r| r.records.len()).sum::<usize>(),
+        "mode": if cfg.mode == Mode::Landscape { "landscape" } else { "curves" },
+    }))
+}
+
+/// `plannedLr(configJson, nImages?)`: each run's planned learning rate before it trains,
+/// from the core's plan (`[{"run", "label", "points": [[step, epoch, lr]...]}]`, epoch
+/// fractional, at most about 200 points a run; the same series the chart draws), for a
+/// training file of `nImages` images (default 10,000). Landscape runs have none. Throws
+/// on a JSON or validation error, or a file too small to train on.
+#[wasm_bindgen(js_name = plannedLr)]
+pub fn planned_lr(config_json: &str, n_images: Option<f64>) -> Result<String, JsError> {
+    let cfg = Config::from_json(config_json).map_err(|e| config_error(&e))?;
+    let n = whole_number("nImages", n_images.unwrap_or(10_000.0), u32::MAX as f64)?;
+    let runs = crate::runs::plan_runs(&cfg, crate::data::shape_of(&cfg.data, Some(n as usize)))
+        .map_err(|e| JsError::new(&format!("plannedLr: {e}")))?;
+    let out: Vec<serde_json::Value> = runs
+        .iter()
+        .filter(|r| r.cell.is_none())
+        .map(|r| {
+            let points: Vec<[f64; 3]> = keep::planned_lr(&r.config, r.k, r.train_size)
+                .iter()
+                .map(|p| [p.step as f64, p.epochs_done, p.lr])
+                .collect();
+            serde_json::json!({ "run": r.index, "label": r.label, "points": points })
+        })
+        .collect();
+    to_json(&out)
 }

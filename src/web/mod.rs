@@ -24,8 +24,10 @@
 //! class History(configJson, runsJson)   the page's record store           history.rs
 //!     push(run, recordJson) clear(run) setStatus(run, status) records(run)
 //!     drawChart(canvas, optionsJson) drawLandscape(canvas, optionsJson) landscapeSummary() csv()
-//!     criticalBatch() latest()
+//!     criticalBatch() latest()   pin(key, name, csv) unpin(key) pinned() loadCsv(csv)
 //!     drawRange(canvas, optionsJson) rangeSummary()                      range.rs
+//! diffLabel(aJson, bJson)   queryVersion()   csvExperiment(csv)
+//!     plannedLr(configJson, nImages?)   the page's kept experiments    history.rs
 //! ```
 //!
 //! The page keeps its records in a `History` and draws, summarises and exports through
@@ -56,7 +58,7 @@ mod trainer;
 
 pub use chart::{chart_layout, draw_chart, landscape_layout};
 pub use datasets::{check_data, dataset_of};
-pub use history::History;
+pub use history::{csv_experiment, diff_label, planned_lr, query_version, History};
 pub use landscape::{
     data_sizes, draw_landscape, experiment_runs, experiment_runs_for, landscape_summary,
 };
