@@ -67,7 +67,11 @@ pub fn experiment_of(runs: &[RunResult]) -> Result<Config, String> {
             }
             let d = Config::default();
             // A range test's runs all start at `range_lo`: its grid of rates is unused.
-            let grid_lr = if mode == Mode::Range { cfg.grid_lr.clone() } else { lrs };
+            let grid_lr = if mode == Mode::Range {
+                cfg.grid_lr.clone()
+            } else {
+                lrs
+            };
             cfg = Config {
                 grid_b: bs,
                 grid_lr,
@@ -258,8 +262,8 @@ mod tests {
 
     #[test]
     fn pinned_curves_keep_a_grow_comparison_apart() {
-        let cfg = Config::from_query("k=1&decay=step&milestones=1&factor=5&grow=0,1&epochs=2")
-            .unwrap();
+        let cfg =
+            Config::from_query("k=1&decay=step&milestones=1&factor=5&grow=0,1&epochs=2").unwrap();
         let runs = exported(&cfg);
         let (curves, n) = pinned_curves("kept", &runs);
         assert_eq!(n, 2);

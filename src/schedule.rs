@@ -39,7 +39,9 @@
 //! **Range test** (`mode=range`): the rate instead rises exponentially per step from
 //! `range_lo` to `range_hi` over `range_steps` steps ([`Ramp`]), whatever the epochs.
 
-use crate::config::{Config, Decay, Mode, Opt, Rule, ADAGRAD_EPS, ADAM_BETA1, ADAM_BETA2, ADAM_EPS};
+use crate::config::{
+    Config, Decay, Mode, Opt, Rule, ADAGRAD_EPS, ADAM_BETA1, ADAM_BETA2, ADAM_EPS,
+};
 
 /// How a run of the experiment trains: everything derived from (config, k, N).
 #[derive(Clone, Debug, PartialEq)]

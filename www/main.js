@@ -324,7 +324,8 @@ function buildViews() {
   });
   ui.rangeChart = new ChartView(
     $("range"),
-    (canvas, dpr) => timed("range-chart", () => app.history.drawRange(canvas, JSON.stringify({ dpr, theme: themeNow(app) }))),
+    (canvas, dpr) =>
+      timed("range-chart", () => app.history.drawRange(canvas, JSON.stringify({ dpr, theme: themeNow(app) }))),
     { layout: (w) => wasm.landscapeLayout(w) },
   );
   ui.range = new RangePanel(

@@ -37,7 +37,8 @@ pub use lists::{
     fmt_f64, format_float_list, format_int_list, log_space, parse_float_list, parse_int_list,
 };
 pub use params::{
-    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RANGE_STEPS, MAX_RUNS, MAX_SAMPLES, MAX_WORKERS, PARAMS,
+    param, Param, MAX_EPOCHS, MAX_GRID, MAX_K, MAX_RANGE_STEPS, MAX_RUNS, MAX_SAMPLES, MAX_WORKERS,
+    PARAMS,
 };
 pub use query::{query_pairs, QueryParse, MAX_QUERY_ERRORS, QUERY_VERSION, VERSION_KEY};
 pub use range::{Range, Value};

@@ -13,9 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::{legend_rows, title_and_legend, Key};
-use super::style::{
-    short_number, Scale, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
-};
+use super::style::{short_number, Scale, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR};
 use super::{css_size, landscape_layout, split, Rect};
 use crate::lr_range::{Exponent, Relation};
 
@@ -67,7 +65,12 @@ fn loss_legend(rel: &Relation, scale: Scale) -> Vec<(String, Key)> {
         .batches
         .iter()
         .enumerate()
-        .map(|(i, b)| (format!("batch {}", b.batch), Key::Line(scale.theme.color(i, n), 2.0)))
+        .map(|(i, b)| {
+            (
+                format!("batch {}", b.batch),
+                Key::Line(scale.theme.color(i, n), 2.0),
+            )
+        })
         .collect();
     v.push(("● fastest descent".into(), Key::Line(CHANCE_COLOR, 0.5)));
     v.push(("largest stable".into(), Key::Cross(CHANCE_COLOR)));
@@ -149,8 +152,16 @@ fn draw_losses<DB: DrawingBackend>(
         .x_labels(((x1 - x0).round() as usize + 1).clamp(2, 12))
         .x_label_formatter(&|v| short_number(10f64.powf(*v)))
         .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)).into_font().color(&scale.theme.ink()))
-        .axis_desc_style(("sans-serif", fs(12.0)).into_font().color(&scale.theme.ink()))
+        .label_style(
+            ("sans-serif", fs(11.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
+        .axis_desc_style(
+            ("sans-serif", fs(12.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
         .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
         .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
         .draw()?;
@@ -264,8 +275,16 @@ fn draw_relation<DB: DrawingBackend>(
         })
         .y_label_formatter(&|v| short_number(10f64.powf(*v)))
         .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)).into_font().color(&scale.theme.ink()))
-        .axis_desc_style(("sans-serif", fs(12.0)).into_font().color(&scale.theme.ink()))
+        .label_style(
+            ("sans-serif", fs(11.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
+        .axis_desc_style(
+            ("sans-serif", fs(12.0))
+                .into_font()
+                .color(&scale.theme.ink()),
+        )
         .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
         .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
         .draw()?;
