@@ -25,8 +25,12 @@ export const PAPERS = {
   rule: [
     ["Goyal et al. 2017", "linear: η = k·η0"],
     ["Krizhevsky 2014", "√k: η = √k·η0, which keeps the variance of each step"],
+    ["Malladi et al. 2022", "sde: √k·η0 with Adam's 1 − β scaled by k, for adaptive optimizers"],
   ],
   warmup: [["Goyal et al. 2017", "gradual warmup over the first epochs for large batches"]],
+  milestones: [["Goyal et al. 2017", "the epochs at which step decay divides the rate"]],
+  factor: [["Smith et al. 2018", "the factor of each milestone: the rate ÷ F, or the batch × F"]],
+  grow: [["Smith et al. 2018", "don't decay the learning rate, increase the batch size"]],
   decay: [
     ["Goyal et al. 2017", "step decay (×0.1) late in training"],
     ["Loshchilov & Hutter 2017", "cosine decay (SGDR)"],
@@ -51,12 +55,19 @@ export const PAPERS = {
   norm: [["LeCun et al. 1998", "Efficient BackProp: inputs with zero mean and unit variance"]],
   repeats: [["Bouthillier et al. 2021", "repeating runs over seeds before comparing them"]],
   order: [["Bouthillier et al. 2021", "data order as a source of variance"]],
-  mode: [["Shallue et al. 2018", "a grid of batch sizes and learning rates"]],
+  mode: [
+    ["Shallue et al. 2018", "a grid of batch sizes and learning rates"],
+    ["Smith 2017", "the learning-rate range test"],
+  ],
   grid_b: [["Shallue et al. 2018", "batch sizes by powers of two"]],
   grid_lr: [["Shallue et al. 2018", "the best rate per batch size"]],
+  range_lo: [["Smith 2017", "the range test: the rate rises exponentially from low to high"]],
+  range_hi: [["Smith 2017", "the range test's highest rate"]],
+  range_steps: [["Smith 2017", "the range test's length in steps"]],
   target: [["Shallue et al. 2018", "steps to reach a target accuracy"]],
   diverge: [],
   evals: [],
+  workers: [["Goyal et al. 2017", "one batch split across workers, gradients summed before the update"]],
 };
 
 /** The sources line of a parameter ("From: …"), or "" when it has none. */

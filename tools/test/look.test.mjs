@@ -58,6 +58,7 @@ test("theme=dark|light is a page option of the link: read, checked and written b
   const wasm = {
     parseQuery: (q) => JSON.stringify({ config: { q }, errors: [] }),
     configToQuery: () => "k=1",
+    queryVersion: () => 2,
   };
   assert.equal(readQuery(wasm, "?theme=dark&k=1").view.theme, "dark");
   assert.equal(readQuery(wasm, "?k=1").view.theme, null);
