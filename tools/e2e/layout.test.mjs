@@ -61,7 +61,12 @@ async function drawn({ width, height }, dpr, query, id) {
     null,
     { timeout: 90_000 },
   );
-  await page.waitForTimeout(600); // the last throttled redraw
+  // The last throttled redraw: the one after every run's records (before them, the
+  // learning-rate panel names each run's planned rate).
+  await page.waitForFunction((id) => !/\(planned\)/.test(document.getElementById(id).dataset.layout ?? ""), id, {
+    timeout: 10_000,
+  });
+  await page.waitForTimeout(600);
   await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: "start" }), id);
   const info = await page.evaluate((id) => {
     const c = document.getElementById(id);

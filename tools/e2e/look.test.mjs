@@ -103,6 +103,9 @@ test("a control resets to the core's default from the keyboard, and the whole pa
   for (const id of ["#lr0", "#k", "#epochs", "#b0"])
     assert.equal(await page.inputValue(id), await bare.inputValue(id), id);
   assert.ok(await page.isChecked("#x-epoch"));
+  // Both addresses settle (the page rewrites its address after a short delay).
+  await page.waitForTimeout(400);
+  await bare.waitForTimeout(400);
   assert.equal(await page.evaluate(() => location.search), await bare.evaluate(() => location.search));
   await bare.close();
   await page.close();

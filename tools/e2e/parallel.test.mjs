@@ -80,7 +80,7 @@ test("a run starts only when all its workers are free; stop ends a two-worker ru
   await h.open(page);
   const slots = await page.evaluate(async () => (await import(`${location.origin}/pool.js`)).poolSize());
   // Two runs of `slots` workers each: never both at once.
-  await page.goto(`${h.origin}/?k=1,2&b0=8&train=2000&epochs=3&workers=${slots}&autorun=1`);
+  await page.goto(`${h.origin}/?k=1,2&b0=8&train=4000&epochs=30&workers=${slots}&autorun=1`);
   await page.waitForFunction(
     () => [...document.querySelectorAll('#runs-body [data-col="status"]')].some((c) => /running/.test(c.textContent)),
     null,
