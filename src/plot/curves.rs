@@ -19,7 +19,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::title;
-use super::style::short_number;
+use super::style::{short_number, Themed};
 use super::{css_size, curves_layout, split, Curve, Metric, PlotOptions, Rect, XAxis};
 use crate::metrics::Status;
 
@@ -170,7 +170,7 @@ fn draw_panel<DB: DrawingBackend>(
     let scale = opts.scale();
     let fs = |px: f64| scale.text(px);
     let theme = scale.theme;
-    let (ink, (grid_light, grid_bold)) = (theme.ink(), theme.grid());
+    let ink = theme.ink();
 
     // Ranges from the finite values; a diverged epoch's huge or NaN loss is
     // clamped to the top so one run cannot squash every other curve.
@@ -245,11 +245,7 @@ fn draw_panel<DB: DrawingBackend>(
                 short_number(*v)
             }
         })
-        .axis_style(ink.stroke_width(scale.line(1.0)))
-        .label_style(("sans-serif", fs(11.0)).into_font().color(&ink))
-        .axis_desc_style(("sans-serif", fs(12.0)).into_font().color(&ink))
-        .light_line_style(grid_light.stroke_width(scale.line(1.0)))
-        .bold_line_style(grid_bold.stroke_width(scale.line(1.0)))
+        .themed(scale, true)
         .draw()?;
 
     let clamp = |v: f64| {

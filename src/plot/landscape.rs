@@ -14,8 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::legend::{legend_rows, measure, title_and_legend, Key};
 use super::style::{
-    short_number, viridis, Scale, CHANCE_COLOR, DIVERGED_COLOR, LINEAR_COLOR, MEASURED_COLOR,
-    SQRT_COLOR,
+    pow2_label, short_number, viridis, Scale, Themed, CHANCE_COLOR, DIVERGED_COLOR, LINEAR_COLOR,
+    MEASURED_COLOR, SQRT_COLOR,
 };
 use super::{css_size, landscape_layout, split, Rect};
 use crate::landscape::Landscape;
@@ -108,17 +108,7 @@ fn draw_heatmap<DB: DrawingBackend>(
                 .map(|x| x.to_string())
                 .unwrap_or_default()
         })
-        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(
-            ("sans-serif", fs(11.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .axis_desc_style(
-            ("sans-serif", fs(12.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
+        .themed(scale, false)
         .draw()?;
     // The colour scale: accuracy as is; loss on a log scale, so that one cell at
     // loss 80 does not paint every cell between 0.3 and 2.3 the same colour.
@@ -274,27 +264,9 @@ fn draw_steps_to_target<DB: DrawingBackend>(
         .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
         // Batch sizes are powers of two on this axis; a tick between two of them
         // (22.63) would read as a batch size, so it stays unlabelled.
-        .x_label_formatter(&|v| {
-            if (v - v.round()).abs() < 1e-6 {
-                short_number(2f64.powf(v.round()))
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&pow2_label)
         .y_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(
-            ("sans-serif", fs(11.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .axis_desc_style(
-            ("sans-serif", fs(12.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
-        .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
+        .themed(scale, true)
         .draw()?;
     if let Some(&(bx0, by0)) = best.first() {
         // Perfect scaling: steps halve when the batch doubles (log10 2 down per

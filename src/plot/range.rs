@@ -13,7 +13,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::{legend_rows, title_and_legend, Key};
-use super::style::{short_number, Scale, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR};
+use super::style::{
+    pow2_label, short_number, Scale, Themed, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
+};
 use super::{css_size, landscape_layout, split, Rect};
 use crate::lr_range::{Exponent, Relation};
 
@@ -151,19 +153,7 @@ fn draw_losses<DB: DrawingBackend>(
         .y_desc("smoothed training loss")
         .x_labels(((x1 - x0).round() as usize + 1).clamp(2, 12))
         .x_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(
-            ("sans-serif", fs(11.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .axis_desc_style(
-            ("sans-serif", fs(12.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
-        .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
+        .themed(scale, true)
         .draw()?;
     let n = rel.batches.len();
     for (i, b) in rel.batches.iter().enumerate() {
@@ -266,27 +256,9 @@ fn draw_relation<DB: DrawingBackend>(
         .x_desc("batch size")
         .y_desc("learning rate")
         .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
-        .x_label_formatter(&|v| {
-            if (v - v.round()).abs() < 1e-6 {
-                short_number(2f64.powf(v.round()))
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&pow2_label)
         .y_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .axis_style(scale.theme.ink().stroke_width(scale.line(1.0)))
-        .label_style(
-            ("sans-serif", fs(11.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .axis_desc_style(
-            ("sans-serif", fs(12.0))
-                .into_font()
-                .color(&scale.theme.ink()),
-        )
-        .light_line_style(scale.theme.grid().0.stroke_width(scale.line(1.0)))
-        .bold_line_style(scale.theme.grid().1.stroke_width(scale.line(1.0)))
+        .themed(scale, true)
         .draw()?;
     // The rule lines through the smallest batch's largest stable rate, clipped to the plot.
     if let Some(&(sx, sy)) = stable.first() {

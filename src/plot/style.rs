@@ -19,7 +19,10 @@
 //! keeps at least 3:1 contrast against the background (WCAG's figure for graphics); text
 //! is near-white on near-black (well above AA's 4.5:1). The CLI's SVG is always light.
 
-use plotters::style::RGBColor;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
+use plotters::prelude::{DrawingBackend, IntoFont};
+use plotters::style::{Color, RGBColor, TextStyle};
 
 /// How large and in which colours to draw: `font` is a pure size factor for text (1 = the
 /// default sizes), `dpr` the canvas' device pixels per CSS pixel, `theme` light or dark.
@@ -217,6 +220,39 @@ pub(crate) fn short_number(v: f64) -> String {
             .parse::<f64>()
             .map(|x| format!("{x}"))
             .unwrap_or_default()
+    }
+}
+
+/// A chart mesh in a [`Scale`]'s theme and sizes: axes, tick labels and axis titles in the
+/// ink colour at 11 and 12 CSS px, and (with `grid`) the fine and bold grid lines.
+pub(crate) trait Themed {
+    fn themed(&mut self, scale: Scale, grid: bool) -> &mut Self;
+}
+
+impl<'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend> Themed for MeshStyle<'a, 'b, X, Y, DB> {
+    fn themed(&mut self, scale: Scale, grid: bool) -> &mut Self {
+        let ink = scale.theme.ink();
+        let label: TextStyle<'b> = ("sans-serif", scale.text(11.0)).into_font().color(&ink);
+        let desc: TextStyle<'b> = ("sans-serif", scale.text(12.0)).into_font().color(&ink);
+        self.axis_style(ink.stroke_width(scale.line(1.0)))
+            .label_style(label)
+            .axis_desc_style(desc);
+        if grid {
+            let (light, bold) = scale.theme.grid();
+            self.light_line_style(light.stroke_width(scale.line(1.0)))
+                .bold_line_style(bold.stroke_width(scale.line(1.0)));
+        }
+        self
+    }
+}
+
+/// A tick label on a log2 axis of batch sizes: the power of two at a whole exponent, and
+/// nothing between two (a tick at 22.63 would read as a batch size).
+pub(crate) fn pow2_label(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        short_number(2f64.powf(v.round()))
+    } else {
+        String::new()
     }
 }
 
