@@ -36,6 +36,7 @@ import { LiveView } from "./live.js";
 import { Controls } from "./controls.js";
 import { LandscapePanel } from "./landscape.js";
 import { RangePanel } from "./range.js";
+import { ParamBoxes } from "./boxes.js";
 import { curvesCaption, landscapeCaption } from "./captions.js";
 import { buildRunsTable, wireRuns } from "./runlist.js";
 import { showStatus, maybeAutorun, watchVisibility } from "./status.js";
@@ -95,6 +96,7 @@ function applyConfig(config, { kText, lrText } = {}) {
   ui.table.select(app.selected);
   ui.controls.set(config, controlExtras(kText ?? kTextOf(config), lrText));
   ui.range.set(config);
+  ui.moreBoxes.set(config);
   showPreset();
   showCaptions();
   clearLive(app);
@@ -327,6 +329,13 @@ function buildViews() {
     (canvas, dpr) =>
       timed("range-chart", () => app.history.drawRange(canvas, JSON.stringify({ dpr, theme: themeNow(app) }))),
     { layout: (w) => wasm.landscapeLayout(w) },
+  );
+  // Step decay's milestones and factor, batch growth and the workers per run.
+  ui.moreBoxes = new ParamBoxes(
+    $("controls"),
+    ["milestones", "factor", "grow", "workers"],
+    (key, text, source) => onControlChange(key, text, source),
+    app.params,
   );
   ui.range = new RangePanel(
     { summary: $("range-summary"), table: $("range-table"), form: $("controls") },

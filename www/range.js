@@ -10,6 +10,7 @@
 // All text goes through textContent.
 
 import { fmt } from "./controls.js";
+import { ParamBoxes } from "./boxes.js";
 
 const KEYS = ["range_lo", "range_hi", "range_steps"];
 
@@ -22,22 +23,12 @@ export class RangePanel {
    */
   constructor(els, onChange, params) {
     this.els = els;
-    this.defaults = Object.fromEntries(params.map((p) => [p.name, p.default]));
-    this.boxes = KEYS.map((k) => [k, els.form.querySelector(`#${k}`)]);
-    for (const [key, box] of this.boxes) {
-      box.addEventListener("change", () => onChange(key, box.value.trim(), box));
-      box.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") {
-          e.preventDefault();
-          onChange(key, box.value.trim(), box);
-        }
-      });
-    }
+    this.boxes = new ParamBoxes(els.form, KEYS, onChange, params);
   }
 
   /** Shows the config's ramp in the boxes. */
   set(config) {
-    for (const [key, box] of this.boxes) box.value = String(config[key] ?? this.defaults[key]);
+    this.boxes.set(config);
   }
 
   /** Shows `rangeSummary`'s answer. */

@@ -111,6 +111,35 @@ test("a control resets to the core's default from the keyboard, and the whole pa
   await page.close();
 });
 
+test("the schedule boxes and the workers box apply on Enter, show the link's values and go into the link", async () => {
+  await h.ready;
+  const page = await h.open(await h.newPage(), "?preset=grow-batch");
+  assert.equal(await page.inputValue("#milestones"), "4,8");
+  assert.equal(await page.inputValue("#factor"), "5");
+  assert.equal(await page.inputValue("#grow"), "0,1");
+  assert.equal(await page.inputValue("#workers"), "1");
+  for (const [id, value] of [
+    ["#milestones", "3,6"],
+    ["#factor", "4"],
+    ["#grow", "0,0.5,1"],
+    ["#workers", "2"],
+  ]) {
+    await page.fill(id, value);
+    await page.press(id, "Enter");
+  }
+  await page.waitForFunction(() => /workers=2/.test(location.search), null, { timeout: 5_000 });
+  const q = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.deepEqual(
+    ["milestones", "factor", "grow", "workers"].map((k) => q.get(k)),
+    ["3,6", "4", "0,0.5,1", "2"],
+  );
+  // Three shares of one k: three runs, named by their split.
+  assert.equal(await page.locator("#runs-body tr[data-run]").count(), 3);
+  await page.click(`label[for="rule-sde"]`);
+  await page.waitForFunction(() => /rule=sde/.test(location.search), null, { timeout: 5_000 });
+  await page.close();
+});
+
 test("dark mode: from the system, from the toggle (kept by the link) and from ?theme=dark", async () => {
   await h.ready;
   const system = await h.browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
