@@ -59,10 +59,21 @@ pub struct Landscape {
 /// network's at step 0, and only records without it (made before it existed) fall back
 /// on an assumed chance level, 10 % at step 0. `None` if it never did.
 pub fn steps_to_target(records: &[EpochRecord], target: f64) -> Option<f64> {
+    to_target(records, target, |r| r.step as f64)
+}
+
+/// The wall time (ms from the run's start) at which test accuracy first reached
+/// `target` (in %), interpolated as [`steps_to_target`] is; `None` if it never did.
+pub fn time_to_target(records: &[EpochRecord], target: f64) -> Option<f64> {
+    to_target(records, target, |r| r.wall_ms)
+}
+
+/// Where along `x` (steps, wall time) test accuracy first reached `target`.
+fn to_target(records: &[EpochRecord], target: f64, x: impl Fn(&EpochRecord) -> f64) -> Option<f64> {
     let t = target / 100.0;
     let (mut s0, mut a0) = (0.0, 0.1);
     for r in records {
-        let (s1, a1) = (r.step as f64, r.test_acc);
+        let (s1, a1) = (x(r), r.test_acc);
         if r.status != Status::Diverged && a1 >= t {
             let f = if a1 > a0 {
                 ((t - a0) / (a1 - a0)).clamp(0.0, 1.0)
@@ -230,6 +241,26 @@ mod tests {
         assert!(near(steps_to_target(&r, 30.0), 0.0));
         // Between two evaluations within an epoch.
         assert!(near(steps_to_target(&r, 80.0), 175.0));
+    }
+
+    #[test]
+    fn time_to_target_interpolates_in_wall_time_not_steps() {
+        // Evaluations at steps 0, 100, 200 took until 0, 400 and 1,000 ms: 80 % (three
+        // quarters of the way from 50 % to 90 %) is reached at step 175 but at 850 ms.
+        let timed = |step, acc, ms| EpochRecord {
+            wall_ms: ms,
+            ..rec(step, acc, Status::Running)
+        };
+        let r = vec![
+            timed(0, 0.1, 0.0),
+            timed(100, 0.5, 400.0),
+            timed(200, 0.9, 1000.0),
+        ];
+        let near = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+        assert!(near(steps_to_target(&r, 80.0), 175.0));
+        assert!(near(time_to_target(&r, 80.0), 850.0));
+        assert!(near(time_to_target(&r, 30.0), 200.0));
+        assert_eq!(time_to_target(&r, 95.0), None);
     }
 
     #[test]

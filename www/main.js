@@ -303,6 +303,7 @@ function buildViews() {
   ui.owndata = new OwnData(app, $("owndata"), (key, text, source) => onControlChange(key, text, source));
   ui.controls = new Controls($("controls"), onControlChange);
   ui.table = buildRunsTable(app);
+  ui.table.toTarget = (run) => JSON.parse(app.history.toTarget(run));
   const paintCurves = (metrics) => (canvas, dpr) =>
     timed("chart", () => app.history.drawChart(canvas, curveOptions(metrics, dpr)));
   ui.chart = new ChartView($("chart"), paintCurves(METRICS), {

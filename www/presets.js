@@ -138,7 +138,7 @@ export const PRESETS = [
       "of warmup, and shares every step between 2 workers (the batch is split in two, the gradients added up), " +
       "so the runs go one after another. Switch the x axis to time: batch 8 gains almost nothing from its second " +
       "worker (the workers wait for each other every step, and its steps are tiny), while batches 64 and 512 keep " +
-      "both busy and reach 90 % sooner in wall time. On the samples axis the curves still nearly agree. The gain " +
+      "both busy and reach 90 % sooner in wall time (the runs table’s “to 90 %” column gives each run's time). On the samples axis the curves still nearly agree. The gain " +
       "lasts only while the batch is below the critical batch size (the page estimates it): beyond it, a larger " +
       "batch needs more samples to reach the same accuracy, and the saved time is spent again on extra epochs.",
   },

@@ -8,7 +8,8 @@
 //! can be paused or restarted alone. Repeats of one k share its colour (they
 //! are one curve, drawn as mean and band) and sit under it, with their seed.
 //! The columns depend on the mode; each cell carries data-col (k, seed, batch,
-//! lr, progress, epoch, acc, peak, status) so the e2e test reads them by name.
+//! lr, progress, epoch, acc, target, peak, status) so the e2e test reads them by name.
+//! The time to the target accuracy (curves mode) is the core's (`History.toTarget`).
 //!
 //! The table shows at most PAGE_ROWS rows at a time: a larger experiment (a landscape
 //! with repeats has hundreds of runs) is paged, with a pager under the table that says
@@ -43,6 +44,11 @@ export function scoreText(status, last) {
       ? "the run collapsed: its last evaluations were no better than always answering the most frequent class"
       : "the run diverged: its loss went non-finite (or past the diverge threshold) and it stopped";
   return { text: "—", title: `${accText(last.testAcc)} at the end, not a result: ${why}` };
+}
+
+/** Time to the target accuracy as the table shows it: seconds of wall time, or a dash. */
+export function targetText(t) {
+  return t && t.ms !== null ? `${(t.ms / 1000).toFixed(1)} s` : "–";
 }
 
 /** The peak mini-batch loss as the table shows it (1.2e7 when large). */
@@ -162,6 +168,7 @@ export class RunsTable {
       ["progress", "progress", "col-progress"],
       ["epoch", "epoch", "num col-epoch"],
       ["acc", "test acc", "num acc"],
+      ...(landscape ? [] : [["target", `to ${ctx.target ?? 90} %`, "num col-target"]]),
       ["peak", "peak loss", "num col-peak"],
       ["status", "status", "status-cell"],
       ["actions", null, "actions"],
@@ -298,6 +305,7 @@ export class RunsTable {
       epoch: cells.epoch,
       acc: cells.acc,
       peak: cells.peak,
+      target: cells.target,
       badge,
       toggle,
       stop,
@@ -340,6 +348,13 @@ export class RunsTable {
       attr(row, "acc", "title", score.title);
       attr(row, "acc", "data-acc", last ? String(last.testAcc) : null);
       set(row, "peak", peakText(last && last.peakLoss));
+      if (row.target && this.toTarget && row.cache.targetAt !== run.records.length) {
+        // The core's interpolation between evaluations, asked again only after a new record.
+        row.cache.targetAt = run.records.length;
+        const t = run.records.length ? this.toTarget(run.index) : { ms: null, steps: null };
+        set(row, "target", targetText(t));
+        attr(row, "target", "title", t.ms === null ? null : `step ${Math.round(t.steps)}`);
+      }
       set(row, "badge", statusText(run));
       attr(row, "badge", "data-status", run.status);
       attr(row, "badge", "title", run.error ? run.error : null);

@@ -234,6 +234,20 @@ impl History {
         to_json(&rows)
     }
 
+    /// `toTarget(run)`: `{"steps", "ms"}`, the optimizer step and the wall time (ms from
+    /// the run's start) at which run `run` first reached the experiment's `target` test
+    /// accuracy, interpolated between its evaluations (`landscape::steps_to_target`,
+    /// `time_to_target`); each `null` if it has not (or the run is unknown).
+    #[wasm_bindgen(js_name = toTarget)]
+    pub fn to_target(&self, run: usize) -> Result<String, JsError> {
+        let records = self.runs.get(run).map_or(&[][..], |r| &r.records[..]);
+        let target = self.config.target;
+        to_json(&serde_json::json!({
+            "steps": crate::landscape::steps_to_target(records, target),
+            "ms": crate::landscape::time_to_target(records, target),
+        }))
+    }
+
     /// How many records run `run` has (0 for an unknown run).
     pub fn records(&self, run: usize) -> usize {
         self.runs.get(run).map_or(0, |r| r.records.len())

@@ -14,6 +14,7 @@ export async function rows(page) {
         lr: text("lr"),
         epoch: text("epoch"),
         acc: text("acc"),
+        target: text("target"),
         status: text("status"),
       };
     }),

@@ -75,6 +75,40 @@ test("shared memory when isolated, transferred buffers when not: the same number
   assert.deepEqual(h.problems, []);
 });
 
+test(
+  "the runs table gives each run's wall time to the target accuracy, from the core",
+  { timeout: 120_000 },
+  async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.origin}/?k=1,2&epochs=2&train=1000&target=60&workers=2&autorun=1`);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#runs-body [data-col="status"]')].every((c) => /done/.test(c.textContent)),
+      null,
+      { timeout: 90_000 },
+    );
+    assert.equal(await page.textContent('#runs-head [data-col="target"]'), "to 60 %");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#runs-body [data-col="target"]')].every((c) => /s$/.test(c.textContent)),
+      null,
+      { timeout: 10_000 },
+    );
+    // The wall time the core interpolated, with its step in the cell's title.
+    const check = await page.$$eval("#runs-body tr[data-run]", (trs) =>
+      trs.map((tr) => {
+        const cell = tr.querySelector('[data-col="target"]');
+        return { shown: cell.textContent, title: cell.title };
+      }),
+    );
+    assert.equal(check.length, 2);
+    for (const r of check) {
+      const seconds = Number(r.shown.replace(" s", ""));
+      assert.ok(seconds > 0 && seconds < 90, r.shown);
+      assert.match(r.title, /^step \d+$/);
+    }
+    await page.close();
+  },
+);
+
 test("a run starts only when all its workers are free; stop ends a two-worker run", { timeout: 120_000 }, async () => {
   const page = await h.newPage();
   await h.open(page);
