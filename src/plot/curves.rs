@@ -391,7 +391,7 @@ fn draw_panel<DB: DrawingBackend>(
             .legend_area_size(fs(30.0))
             .margin(fs(10.0))
             .background_style(theme.background().mix(0.85))
-            .border_style(theme.neutral().stroke_width(scale.line(1.0)))
+            .border_style(theme.border().stroke_width(scale.line(1.0)))
             .draw()?;
     }
     Ok(())

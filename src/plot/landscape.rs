@@ -8,6 +8,7 @@
 //! title and legend above the plot (see `legend.rs`), with as many legend rows as the
 //! other so that side by side their plots start at the same height.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -222,7 +223,6 @@ fn draw_steps_to_target<DB: DrawingBackend>(
     scale: Scale,
     legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let fs = |px: f64| scale.text(px);
     // The long title fills a phone's panel edge to edge; a narrow panel gets the short one.
     let mut title = format!("optimizer steps to reach {}% test accuracy", land.target);
     let room = area.dim_in_pixel().0 as i32 - 2 * scale.text_i(8.0);
@@ -250,24 +250,13 @@ fn draw_steps_to_target<DB: DrawingBackend>(
     } else {
         (0.0, 4.0)
     };
-    let mut chart = ChartBuilder::on(&area)
-        .margin(fs(6.0))
-        .margin_top(fs(2.0))
-        .x_label_area_size(fs(34.0))
-        .y_label_area_size(fs(52.0))
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc("batch size")
-        .y_desc("steps (best learning rate)")
-        // About one label per 45 px, so "1024 2048 4096" do not run together on a phone.
-        .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
-        // Batch sizes are powers of two on this axis; a tick between two of them
-        // (22.63) would read as a batch size, so it stays unlabelled.
-        .x_label_formatter(&pow2_label)
-        .y_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .themed(scale, true)
-        .draw()?;
+    let mut chart = batch_chart(
+        &area,
+        scale,
+        (x0, x1),
+        (y0, y1),
+        "steps (best learning rate)",
+    )?;
     if let Some(&(bx0, by0)) = best.first() {
         // Perfect scaling: steps halve when the batch doubles (log10 2 down per
         // doubling), drawn until it leaves the plot at the bottom: plotters would
@@ -304,4 +293,38 @@ fn draw_steps_to_target<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// A chart on two log axes (plotted as the logarithms of the values).
+pub(super) type LogLogChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart over batch sizes on a log2 x axis (one label per power of two, about one per 45
+/// CSS px so "1024 2048 4096" do not run together on a phone; a tick between two powers,
+/// 22.63, would read as a batch size and stays unlabelled) against a log10 y axis named
+/// `y_desc`, its mesh drawn: the landscape's steps to target and the range test's relation.
+pub(super) fn batch_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    scale: Scale,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    y_desc: &str,
+) -> Result<LogLogChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| scale.text(px);
+    let mut chart = ChartBuilder::on(area)
+        .margin(fs(6.0))
+        .margin_top(fs(2.0))
+        .x_label_area_size(fs(34.0))
+        .y_label_area_size(fs(52.0))
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("batch size")
+        .y_desc(y_desc)
+        .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
+        .x_label_formatter(&pow2_label)
+        .y_label_formatter(&|v| short_number(10f64.powf(*v)))
+        .themed(scale, true)
+        .draw()?;
+    Ok(chart)
 }

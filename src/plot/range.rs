@@ -12,9 +12,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::landscape::batch_chart;
 use super::legend::{legend_rows, title_and_legend, Key};
 use super::style::{
-    pow2_label, short_number, Scale, Themed, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
+    short_number, Scale, Themed, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
 };
 use super::{css_size, landscape_layout, split, Rect};
 use crate::lr_range::{Exponent, Relation};
@@ -196,7 +197,6 @@ fn draw_relation<DB: DrawingBackend>(
     scale: Scale,
     legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let fs = |px: f64| scale.text(px);
     let area = title_and_legend(
         area,
         "learning rate against batch size",
@@ -245,21 +245,7 @@ fn draw_relation<DB: DrawingBackend>(
     } else {
         (rel.range.0.log10(), rel.range.1.log10())
     };
-    let mut chart = ChartBuilder::on(&area)
-        .margin(fs(6.0))
-        .margin_top(fs(2.0))
-        .x_label_area_size(fs(34.0))
-        .y_label_area_size(fs(52.0))
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    chart
-        .configure_mesh()
-        .x_desc("batch size")
-        .y_desc("learning rate")
-        .x_labels((area.dim_in_pixel().0 / fs(45.0)).clamp(3, 12) as usize)
-        .x_label_formatter(&pow2_label)
-        .y_label_formatter(&|v| short_number(10f64.powf(*v)))
-        .themed(scale, true)
-        .draw()?;
+    let mut chart = batch_chart(&area, scale, (x0, x1), (y0, y1), "learning rate")?;
     // The rule lines through the smallest batch's largest stable rate, clipped to the plot.
     if let Some(&(sx, sy)) = stable.first() {
         for (alpha, col) in [(1.0, LINEAR_COLOR), (0.5, SQRT_COLOR)] {

@@ -85,11 +85,19 @@ impl Theme {
         }
     }
 
-    /// A neutral grey for references (the overlay, perfect scaling, a legend's border).
+    /// A neutral grey for references (the overlay, perfect scaling).
     pub(crate) fn neutral(self) -> RGBColor {
         match self {
             Theme::Light => RGBColor(120, 120, 120),
             Theme::Dark => RGBColor(150, 150, 150),
+        }
+    }
+
+    /// A legend's frame.
+    pub(crate) fn border(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(200, 200, 200),
+            Theme::Dark => RGBColor(90, 95, 105),
         }
     }
 
