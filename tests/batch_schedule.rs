@@ -127,6 +127,10 @@ fn growth_needs_step_decay_and_runs_per_share() {
         runs.iter().map(|r| r.group).collect::<Vec<_>>(),
         [0, 1, 2, 3]
     );
+    // Plain step decay (one share, 0) names no share: the labels of before.
+    let plain = cfg("k=1,2&decay=step&epochs=8");
+    let labels: Vec<String> = plain.runs().iter().map(group_label).collect();
+    assert_eq!(labels, ["k = 1", "k = 2"]);
     // The defaults: one run per k and the JSON of before (no new keys).
     let c = cfg("k=1,2&decay=step");
     assert_eq!(c.runs().len(), 2);
