@@ -299,6 +299,23 @@ fn draw_steps_to_target<DB: DrawingBackend>(
 pub(super) type LogLogChart<'a, DB> =
     ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// A panel's chart over the given (log) ranges, with the margins and label areas of the
+/// landscape's and the range test's panels; its mesh is the caller's.
+pub(super) fn log_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    scale: Scale,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<LogLogChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let fs = |px: f64| scale.text(px);
+    ChartBuilder::on(area)
+        .margin(fs(6.0))
+        .margin_top(fs(2.0))
+        .x_label_area_size(fs(34.0))
+        .y_label_area_size(fs(52.0))
+        .build_cartesian_2d(x0..x1, y0..y1)
+}
+
 /// A chart over batch sizes on a log2 x axis (one label per power of two, about one per 45
 /// CSS px so "1024 2048 4096" do not run together on a phone; a tick between two powers,
 /// 22.63, would read as a batch size and stays unlabelled) against a log10 y axis named
@@ -311,12 +328,7 @@ pub(super) fn batch_chart<'a, DB: DrawingBackend>(
     y_desc: &str,
 ) -> Result<LogLogChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let fs = |px: f64| scale.text(px);
-    let mut chart = ChartBuilder::on(area)
-        .margin(fs(6.0))
-        .margin_top(fs(2.0))
-        .x_label_area_size(fs(34.0))
-        .y_label_area_size(fs(52.0))
-        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let mut chart = log_chart(area, scale, (x0, x1), (y0, y1))?;
     chart
         .configure_mesh()
         .x_desc("batch size")

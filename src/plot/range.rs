@@ -12,7 +12,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::landscape::batch_chart;
+use super::landscape::{batch_chart, log_chart};
 use super::legend::{legend_rows, title_and_legend, Key};
 use super::style::{
     short_number, Scale, Themed, CHANCE_COLOR, LINEAR_COLOR, MEASURED_COLOR, SQRT_COLOR,
@@ -114,7 +114,6 @@ fn draw_losses<DB: DrawingBackend>(
     scale: Scale,
     legend_rows: usize,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let fs = |px: f64| scale.text(px);
     let area = title_and_legend(
         area,
         "smoothed loss during the range test",
@@ -142,12 +141,7 @@ fn draw_losses<DB: DrawingBackend>(
     } else {
         (0.0, 3.0)
     };
-    let mut chart = ChartBuilder::on(&area)
-        .margin(fs(6.0))
-        .margin_top(fs(2.0))
-        .x_label_area_size(fs(34.0))
-        .y_label_area_size(fs(52.0))
-        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let mut chart = log_chart(&area, scale, (x0, x1), (y0, y1))?;
     chart
         .configure_mesh()
         .x_desc("learning rate")
