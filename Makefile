@@ -113,10 +113,13 @@ golden: data
 	cargo run --release --example golden
 	@git diff --stat -- tests/golden/ || true
 
-# FILE=src/noise.rs (or several, space-separated) limits the run; results in target/mutants.out/.
+# FILE=src/noise.rs (or several, space-separated) limits the run; SHARD=0/3 takes every third
+# mutant (round robin, a sample); ARGS="--test parallel" adds tests to the selection.
+# Results in target/mutants.out/.
 mutants: data
 	scripts/setup.sh mutants
-	cargo mutants --no-shuffle $(foreach f,$(FILE),--file $(f))
+	cargo mutants --no-shuffle $(foreach f,$(FILE),--file $(f)) \
+		$(if $(SHARD),--sharding round-robin --shard $(SHARD)) $(if $(ARGS),-- $(ARGS))
 
 # Not part of `make test`: it takes SOAK_MINUTES (default 30) and prints a table and a verdict.
 soak: dist tools/node_modules/.package-lock.json

@@ -300,6 +300,64 @@ mod tests {
         assert!(runs.iter().all(|r| r.group < 16));
     }
 
+    /// Landscape and range runs are plain runs: each field the mode overrides is checked
+    /// against an experiment whose own values differ from it (and from the defaults),
+    /// and the fields it keeps are the experiment's.
+    #[test]
+    fn landscape_and_range_runs_are_plain_runs_of_their_cell() {
+        let common = "k=2,4&rule=sqrt&warmup=2&b0=12&lr0=0.3&epochs=3&opt=adam";
+        let c = Config::from_query(&format!(
+            "{common}&mode=landscape&grid_b=8,64&grid_lr=0.01,0.5"
+        ))
+        .unwrap();
+        let cells: Vec<_> = c
+            .runs()
+            .iter()
+            .map(|r| {
+                let x = &r.config;
+                (
+                    r.k,
+                    x.k.clone(),
+                    x.rule,
+                    x.warmup,
+                    x.b0,
+                    x.lr0,
+                    x.epochs,
+                    x.opt,
+                )
+            })
+            .collect();
+        let want = |b, lr| (1, vec![1], Rule::None, 0, b, lr, 3, c.opt);
+        assert_eq!(
+            cells,
+            vec![want(8, 0.01), want(8, 0.5), want(64, 0.01), want(64, 0.5)]
+        );
+        let c = Config::from_query(&format!(
+            "{common}&mode=range&grid_b=16,32&range_lo=0.002&repeats=2"
+        ))
+        .unwrap();
+        let runs: Vec<_> = c
+            .runs()
+            .iter()
+            .map(|r| {
+                let x = &r.config;
+                let plain = (r.k, x.k.clone(), x.rule, x.warmup, x.epochs);
+                (plain, x.b0, x.lr0, r.cell, r.group, r.repeat)
+            })
+            .collect();
+        let plain = (1, vec![1], Rule::None, 0, 3);
+        assert_eq!(
+            runs,
+            vec![
+                (plain.clone(), 16, 0.002, Some((0, 0)), 0, 0),
+                (plain.clone(), 16, 0.002, Some((0, 0)), 0, 1),
+                (plain.clone(), 32, 0.002, Some((1, 0)), 1, 0),
+                (plain, 32, 0.002, Some((1, 0)), 1, 1)
+            ]
+        );
+        assert_eq!(group_label(&c.runs()[2]), "batch 32");
+    }
+
     #[test]
     fn plans_know_the_data_sizes() {
         let c = Config::from_query("k=1,4,64&train=256&lr0=0.01&b0=full&epochs=3").unwrap();

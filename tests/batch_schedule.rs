@@ -239,7 +239,18 @@ fn trainer_follows_the_growing_batch() {
     let c =
         cfg("b0=4&lr0=0.01&train=64&epochs=3&decay=step&milestones=1,2&factor=2&grow=1&dropout=0");
     let mut t = Trainer::new(&c, 1, split).unwrap();
-    let h = t.run_to_end().to_vec();
+    // The noise probes keep their count per epoch as the batch grows: one per epoch on a
+    // training set this small (at steps 16, 24 and 28), counted through the trainer's clock.
+    fn clock() -> f64 {
+        0.0
+    }
+    t.set_clock(clock);
+    let mut probes = Vec::new();
+    while t.run_epoch().is_some() {
+        probes.push(t.timings().probes);
+    }
+    assert_eq!(probes, vec![1, 2, 3]);
+    let h = t.history().to_vec();
     let at: Vec<(u32, u64, u64, usize)> = h
         .iter()
         .map(|r| (r.epoch, r.step, r.samples, r.batch))

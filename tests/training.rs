@@ -9,7 +9,7 @@
 use std::sync::{Arc, OnceLock};
 
 use lr_batch_playground::config::Config;
-use lr_batch_playground::data::{self, Norm, Split};
+use lr_batch_playground::data::{self, Dataset, Norm, Split};
 use lr_batch_playground::files;
 use lr_batch_playground::metrics::Status;
 use lr_batch_playground::model::{Model, CLASSES};
@@ -302,6 +302,44 @@ fn trainer_rejects_a_bad_config() {
     };
     let e = Trainer::new(&c, 1, split()).err().expect("invalid lr0");
     assert_eq!(e.param, "lr0");
+    // A data set with training samples but no test samples, or the reverse, is refused.
+    let full = split();
+    let no_test = Split {
+        test: Dataset {
+            images: vec![],
+            labels: vec![],
+        },
+        ..(*full).clone()
+    };
+    let no_train = Split {
+        train: Dataset {
+            images: vec![],
+            labels: vec![],
+        },
+        ..(*full).clone()
+    };
+    for (what, data) in [("no test", no_test), ("no train", no_train)] {
+        let e = Trainer::new(&Config::default(), 1, Arc::new(data))
+            .err()
+            .unwrap_or_else(|| panic!("{what}: accepted"));
+        assert_eq!(e.param, "train", "{what}");
+    }
+}
+
+#[test]
+fn the_trainer_keeps_its_runs_config_and_stops_when_told() {
+    let c = cfg("train=400&epochs=2&b0=16&lr0=0.02&k=1-4");
+    let mut t = Trainer::new(&c, 3, split()).unwrap();
+    assert_eq!(t.config(), &c.with_k(3), "the single-k config of the run");
+    assert_eq!((t.config().k.clone(), t.config().b0), (vec![3], 16));
+    // Chunks take exactly the steps asked for while the run goes on.
+    assert_eq!(t.step(7).steps, 7);
+    assert_eq!(t.step(1).steps, 1);
+    assert_eq!(t.steps_done(), 8);
+    t.stop();
+    assert_eq!(t.status(), Status::Stopped);
+    assert_eq!(t.step(5).steps, 0, "a stopped run takes no steps");
+    assert_eq!(t.steps_done(), 8);
 }
 
 #[test]
@@ -412,4 +450,34 @@ fn the_trainer_times_evaluation_and_probes_with_the_callers_clock() {
     // Debug form: NaN (the untrained network's train loss) compares unequal to itself.
     assert_eq!(format!("{timed:?}"), format!("{:?}", plain.run_to_end()));
     assert_eq!(plain.timings(), Default::default());
+}
+
+#[test]
+fn a_range_test_records_every_step_across_epochs_and_ends_after_its_ramp() {
+    let c = cfg("mode=range&grid_b=16&train=64&range_lo=0.001&range_hi=0.1&range_steps=20");
+    let spec = &c.runs()[0];
+    let mut t = Trainer::new(&spec.config, 1, split()).unwrap();
+    let h = t.run_to_end().to_vec();
+    assert_eq!(t.status(), Status::Done);
+    // The untrained network's evaluation, then one record per step over five epochs: 4 steps
+    // of 16 make an epoch of 64 samples.
+    let at: Vec<(u64, u32, u64, f64)> = h
+        .iter()
+        .map(|r| (r.step, r.epoch, r.samples, r.epochs_done))
+        .collect();
+    let want: Vec<(u64, u32, u64, f64)> = (1..=20u64)
+        .map(|s| (s, 1 + (s / 4) as u32, 16 * s, s as f64 / 4.0))
+        .collect();
+    assert_eq!(at[0], (0, 0, 0, 0.0));
+    assert_eq!(at[1..], want[..]);
+    assert!(h[0].test_acc.is_finite(), "step 0 is evaluated");
+    let steps = &h[1..];
+    assert!(steps.iter().all(|r| r.test_acc.is_nan() && r.batch == 16));
+    assert!(h[..20].iter().all(|r| r.status == Status::Running));
+    // Each step's rate climbs geometrically from range_lo to range_hi.
+    assert!((steps[0].lr - 0.001).abs() < 1e-12 && (steps[19].lr - 0.1).abs() < 1e-12);
+    let ratio = libm::pow(100.0, 1.0 / 19.0);
+    assert!(steps
+        .windows(2)
+        .all(|w| (w[1].lr / w[0].lr - ratio).abs() < 1e-9));
 }
