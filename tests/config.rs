@@ -220,3 +220,52 @@ fn regression_cases() {
         assert!(e.value.ends_with('…'));
     }
 }
+
+/// What the page reads of each parameter (`kind`, `min`, `max`: the bounds of its slider or
+/// box) is what the parameter's check enforces: the upper bound, where closed, is accepted
+/// and a value past it is refused; a choice or a data-set token has no bounds.
+#[test]
+fn the_bounds_the_page_reads_are_those_the_checks_enforce() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for p in PARAMS {
+        let r = &p.range;
+        kinds.insert(r.kind());
+        let (item, list) = match r {
+            Range::List { item, .. } => (*item, true),
+            _ => (r, false),
+        };
+        let expected = match (item, list) {
+            (_, true) => "list",
+            (Range::Int { .. }, _) => "int",
+            (Range::Float { .. }, _) => "float",
+            (Range::Choice(_), _) => "choice",
+            _ => "token",
+        };
+        assert_eq!(r.kind(), expected, "{}", p.name);
+        let past = match *item {
+            Range::Int { hi, .. } => Some((hi as f64, (hi + 1).to_string())),
+            Range::Float { hi, hi_open, .. } => {
+                let mut c = Config::default();
+                if !hi_open && !list {
+                    c.set(p.name, &hi.to_string())
+                        .unwrap_or_else(|e| panic!("{}: its max {hi}: {e}", p.name));
+                }
+                Some((hi, (hi * 2.0 + 1.0).to_string()))
+            }
+            _ => None,
+        };
+        match past {
+            Some((hi, v)) => {
+                assert_eq!((r.max(), item.max()), (Some(hi), Some(hi)), "{}", p.name);
+                assert!(r.min().unwrap() < hi, "{}", p.name);
+                let e = Config::default().set(p.name, &v).unwrap_err();
+                assert_eq!(e.param, p.name, "{} = {v} is past its max", p.name);
+            }
+            None => assert_eq!((r.min(), r.max()), (None, None), "{}", p.name),
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["choice", "float", "int", "list", "token"]
+    );
+}

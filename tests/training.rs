@@ -366,12 +366,11 @@ fn repeats_with_the_same_order_share_the_shuffle() {
 fn noise_scale_is_stable_across_seeds() {
     // The critical-batch-size estimate of two seeds agrees within a factor of 2.
     let c = cfg("train=2000&epochs=2&b0=32&lr0=0.004");
-    let a = Trainer::new(&c, 1, split())
-        .unwrap()
-        .run_to_end()
-        .last()
-        .unwrap()
-        .noise_scale;
+    let mut t = Trainer::new(&c, 1, split()).unwrap();
+    assert!(t.noise_scale().is_nan(), "no probe yet");
+    let a = t.run_to_end().last().unwrap().noise_scale;
+    // What the shells read between records is what the last record holds.
+    assert_eq!(t.noise_scale().to_bits(), a.to_bits());
     let c2 = cfg("train=2000&epochs=2&b0=32&lr0=0.004&seed=2");
     let b = Trainer::new(&c2, 1, split())
         .unwrap()

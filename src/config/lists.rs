@@ -301,6 +301,11 @@ mod tests {
         assert_eq!(fmt_f64(0.00631), "0.00631");
         assert_eq!(fmt_f64(10.0), "10");
         assert_eq!(fmt_f64(1e300), "1e300");
+        // The switch: plain while it is at most 3 characters longer than the exponent form.
+        assert_eq!(fmt_f64(1e-5), "0.00001");
+        assert_eq!(fmt_f64(1e-6), "1e-6");
+        assert_eq!(fmt_f64(1e5), "100000");
+        assert_eq!(fmt_f64(1e6), "1e6");
         for v in [
             1e-300,
             0.1 + 0.2,

@@ -427,15 +427,6 @@ pub fn format_k_list(ks: &[u32]) -> String {
     format_int_list(&ks.iter().map(|&k| k as u64).collect::<Vec<_>>())
 }
 
-/// Parses a learning-rate list (`a,b,c` or `lo:hi:n`) within grid_lr's range.
-pub fn parse_lr_list(s: &str) -> Result<Vec<f64>, String> {
-    let mut c = Config::default();
-    param("grid_lr")
-        .expect("grid_lr is a parameter")
-        .parse_into(&mut c, s)?;
-    Ok(c.grid_lr)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,6 +455,10 @@ mod tests {
         for bad in ["", "0", "a", "1-", "5-2", "1-100", "1,,2", "1-8*1", "5000"] {
             assert!(parse_k_list(bad).is_err(), "{bad:?} should fail");
         }
+        assert_eq!(
+            parse_k_list("1-9:0").unwrap_err(),
+            "a range needs a step ≥ 1"
+        );
         for v in [
             vec![1, 2, 3, 4, 5, 6, 7],
             vec![1, 2, 4, 8],
