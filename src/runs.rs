@@ -306,56 +306,41 @@ mod tests {
     #[test]
     fn landscape_and_range_runs_are_plain_runs_of_their_cell() {
         let common = "k=2,4&rule=sqrt&warmup=2&b0=12&lr0=0.3&epochs=3&opt=adam";
-        let c = Config::from_query(&format!(
-            "{common}&mode=landscape&grid_b=8,64&grid_lr=0.01,0.5"
-        ))
-        .unwrap();
-        let cells: Vec<_> = c
-            .runs()
-            .iter()
-            .map(|r| {
-                let x = &r.config;
-                (
-                    r.k,
-                    x.k.clone(),
-                    x.rule,
-                    x.warmup,
-                    x.b0,
-                    x.lr0,
-                    x.epochs,
-                    x.opt,
-                )
-            })
-            .collect();
-        let want = |b, lr| (1, vec![1], Rule::None, 0, b, lr, 3, c.opt);
+        // (plain: run k, config k, rule, warmup, kept: epochs, opt), b0, lr0, cell, group, repeat
+        let fields = |q: &str| {
+            let c = Config::from_query(&format!("{common}&{q}")).unwrap();
+            c.runs()
+                .iter()
+                .map(|r| {
+                    let x = &r.config;
+                    let plain = (r.k, x.k.clone(), x.rule, x.warmup, x.epochs, x.opt);
+                    (plain, x.b0, x.lr0, r.cell, r.group, r.repeat)
+                })
+                .collect::<Vec<_>>()
+        };
+        let plain = (1, vec![1], Rule::None, 0, 3, crate::config::Opt::Adam);
+        let cell = |b, lr, i, j, group| (plain.clone(), b, lr, Some((i, j)), group, 0);
         assert_eq!(
-            cells,
-            vec![want(8, 0.01), want(8, 0.5), want(64, 0.01), want(64, 0.5)]
-        );
-        let c = Config::from_query(&format!(
-            "{common}&mode=range&grid_b=16,32&range_lo=0.002&repeats=2"
-        ))
-        .unwrap();
-        let runs: Vec<_> = c
-            .runs()
-            .iter()
-            .map(|r| {
-                let x = &r.config;
-                let plain = (r.k, x.k.clone(), x.rule, x.warmup, x.epochs);
-                (plain, x.b0, x.lr0, r.cell, r.group, r.repeat)
-            })
-            .collect();
-        let plain = (1, vec![1], Rule::None, 0, 3);
-        assert_eq!(
-            runs,
+            fields("mode=landscape&grid_b=8,64&grid_lr=0.01,0.5"),
             vec![
-                (plain.clone(), 16, 0.002, Some((0, 0)), 0, 0),
-                (plain.clone(), 16, 0.002, Some((0, 0)), 0, 1),
-                (plain.clone(), 32, 0.002, Some((1, 0)), 1, 0),
-                (plain, 32, 0.002, Some((1, 0)), 1, 1)
+                cell(8, 0.01, 0, 0, 0),
+                cell(8, 0.5, 0, 1, 1),
+                cell(64, 0.01, 1, 0, 2),
+                cell(64, 0.5, 1, 1, 3)
             ]
         );
-        assert_eq!(group_label(&c.runs()[2]), "batch 32");
+        let range = |b, i, repeat| (plain.clone(), b, 0.002, Some((i, 0)), i, repeat);
+        assert_eq!(
+            fields("mode=range&grid_b=16,32&range_lo=0.002&repeats=2"),
+            vec![
+                range(16, 0, 0),
+                range(16, 0, 1),
+                range(32, 1, 0),
+                range(32, 1, 1)
+            ]
+        );
+        let c = Config::from_query(&format!("{common}&mode=range&grid_b=16,32")).unwrap();
+        assert_eq!(group_label(&c.runs()[1]), "batch 32");
     }
 
     #[test]
