@@ -352,6 +352,13 @@ mod tests {
         );
         assert!(RunStatus::Running.healthy() && !RunStatus::Error.healthy());
         assert!(!RunStatus::Collapsed.healthy() && RunStatus::Collapsed.failed());
+        // Failed means collapsed or diverged, nothing else (a stopped run is cut short).
+        let failed: Vec<_> = RunStatus::ALL
+            .iter()
+            .filter(|s| s.failed())
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(failed, ["collapsed", "diverged"]);
     }
 
     #[test]
@@ -367,6 +374,10 @@ mod tests {
         assert!(collapsed(&[0.3, f64::NAN, 0.2], m), "NaN is no better");
         // One evaluation above the line among the last three: learning.
         assert!(!collapsed(&[0.3, 0.3, 0.3, above, 0.3, 0.3], m));
+        assert!(
+            !collapsed(&[above, 0.3, 0.3], m),
+            "the first of exactly three"
+        );
         // Recovered at the end.
         assert!(!collapsed(&[0.1, 0.1, 0.1, 0.1, 0.8], m));
         // Too few evaluations to say.
