@@ -144,7 +144,7 @@ export class RunsTable {
    * Builds the header and one row per run.
    * @param {object[]} runs  the Experiment's runs
    * @param {(run: object) => string} color  the run's colour (its curve's)
-   * @param {{mode: string, repeats: number}} ctx  the experiment's mode and repeats
+   * @param {{mode: string, repeats: number, target: number}} ctx  the experiment's config (mode, repeats, target)
    */
   build(runs, color, ctx) {
     const landscape = ctx.mode === "landscape";
@@ -168,7 +168,7 @@ export class RunsTable {
       ["progress", "progress", "col-progress"],
       ["epoch", "epoch", "num col-epoch"],
       ["acc", "test acc", "num acc"],
-      ...(landscape ? [] : [["target", `to ${ctx.target ?? 90} %`, "num col-target"]]),
+      ...(landscape ? [] : [["target", `to ${ctx.target} %`, "num col-target"]]),
       ["peak", "peak loss", "num col-peak"],
       ["status", "status", "status-cell"],
       ["actions", null, "actions"],
